@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// Tapestry: a tape-based reverse-mode autodiff engine over a Tensor type, a Keras-like
+// neural-network layer on top, and a Graphviz bridge that draws what the tape recorded.
+import PackageDescription
+
+let package = Package(
+    name: "Tapestry",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Tapestry", targets: ["Tapestry"]),
+        .library(name: "TapestryNN", targets: ["TapestryNN"]),
+        .library(name: "TapestryData", targets: ["TapestryData"]),
+        .library(name: "TapestryViz", targets: ["TapestryViz"]),
+        .executable(name: "fashion", targets: ["fashion"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries: thin module maps, nothing else.
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc",
+            providers: [.apt(["libgraphviz-dev"])]),
+
+        .target(
+            name: "Tapestry",
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]),
+        .target(name: "TapestryNN", dependencies: ["Tapestry"]),
+        .target(
+            name: "TapestryData",
+            dependencies: [
+                "Tapestry", "TapestryNN", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryNN", "CGraphviz"]),
+        .executableTarget(
+            name: "fashion",
+            dependencies: [
+                "Tapestry", "TapestryNN", "TapestryData", "TapestryViz",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
+        .testTarget(name: "TapestryDataTests", dependencies: ["TapestryData"]),
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
+    ]
+)
