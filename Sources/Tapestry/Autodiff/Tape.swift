@@ -1,0 +1,260 @@
+/// A Wengert list: the ops applied to tracked tensors, in execution order, each with its
+/// pullback (vector–Jacobian product).
+///
+/// ```swift
+/// let tape = Tape<Double>()
+/// let x = tape.watch(Tensor([1, 2, 3]), name: "x")
+/// let y = (x * x).sum()                        // recorded: multiply, sum
+/// let dx = tape.gradient(of: y, wrt: x)        // [2, 4, 6]
+/// ```
+///
+/// Tensors refer to their tape weakly: keep the tape alive while you record and
+/// differentiate. A tape is used from one thread at a time.
+public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
+    /// A pullback maps the cotangent of an op's output to the cotangents of its operands
+    /// (`nil` for an operand that needs no gradient).
+    public typealias Pullback = (_ cotangent: Tensor<Scalar>) -> [Tensor<Scalar>?]
+
+    /// The records, in execution order.
+    public private(set) var entries: [TapeEntry] = []
+    private var pullbacks: [Pullback?] = []
+    private var labels: [String] = []
+
+    /// Whether ops on tracked tensors are being recorded now (see `withoutRecording(_:)`).
+    public private(set) var isRecording = true
+
+    /// When true, each recorded op's output and each pullback's cotangents are checked for
+    /// NaN and infinity, and the first offender is kept in `firstAnomaly` (in the spirit
+    /// of `torch.autograd.detect_anomaly`).
+    public var detectsAnomalies = false
+
+    /// The first NaN or infinity seen while `detectsAnomalies` was on.
+    public private(set) var firstAnomaly: Anomaly?
+
+    /// Creates an empty tape that records.
+    public init() {}
+
+    // MARK: Leaves
+
+    /// Starts tracking `value` as a variable: ops on the returned tensor are recorded, and
+    /// gradients with respect to it can be asked for.
+    public func watch(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
+        appendLeaf(value, kind: .variable, name: name, requiresGradient: true)
+    }
+
+    /// Records `value` as a named constant: it appears on the tape (and in its pictures),
+    /// but no gradient is computed for it.
+    public func constant(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
+        appendLeaf(value, kind: .constant, name: name, requiresGradient: false)
+    }
+
+    private func appendLeaf(_ value: Tensor<Scalar>, kind: TapeEntry.Kind, name: String?, requiresGradient: Bool) -> Tensor<Scalar> {
+        let index = entries.count
+        entries.append(TapeEntry(index: index, kind: kind, op: kind == .variable ? "variable" : "constant",
+                                 name: name, operands: [], shape: value.shape, label: currentLabel))
+        pullbacks.append(nil)
+        var tracked = value
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: requiresGradient)
+        return tracked
+    }
+
+    // MARK: Labels and pausing
+
+    /// Runs `body` with `label` attached to every entry it records (layers pass their
+    /// names, so the tape groups ops by layer).
+    public func withLabel<Result>(_ label: String, _ body: () throws -> Result) rethrows -> Result {
+        labels.append(label)
+        defer { labels.removeLast() }
+        return try body()
+    }
+
+    /// Runs `body` without recording anything (like `torch.no_grad`): its results are
+    /// untracked.
+    public func withoutRecording<Result>(_ body: () throws -> Result) rethrows -> Result {
+        let wasRecording = isRecording
+        isRecording = false
+        defer { isRecording = wasRecording }
+        return try body()
+    }
+
+    private var currentLabel: String? { labels.isEmpty ? nil : labels.joined(separator: "/") }
+
+    // MARK: Recording ops
+
+    /// Appends an op with its pullback and returns `output` tracked by this tape.
+    ///
+    /// Differentiable ops call this after computing their forward value; see
+    /// `Tensor.differentiable(_:operands:forward:pullback:)` for the public way to define
+    /// your own op.
+    @usableFromInline
+    func record(
+        _ op: String, operands: [Tensor<Scalar>], output: Tensor<Scalar>, pullback: @escaping Pullback
+    ) -> Tensor<Scalar> {
+        let index = entries.count
+        var requiresGradient = false
+        let operandIndices = operands.map { operand -> Int in
+            guard let node = operand.node, node.tape === self else { return -1 }
+            requiresGradient = requiresGradient || node.requiresGradient
+            return node.index
+        }
+        entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil,
+                                 operands: operandIndices, shape: output.shape, label: currentLabel))
+        pullbacks.append(pullback)
+        if detectsAnomalies && firstAnomaly == nil && !output.isFinite {
+            firstAnomaly = Anomaly(entry: entries[index], phase: .forward)
+        }
+        var tracked = output
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: requiresGradient)
+        return tracked
+    }
+
+    // MARK: Differentiation
+
+    /// Sweeps the tape once in reverse from `output`, seeded with `seed` (ones of the
+    /// output's shape when `nil`, which differentiates the sum of the output), and returns
+    /// the cotangent of every entry.
+    ///
+    /// - Precondition: `output` was recorded on this tape, and `seed` has its shape.
+    /// Pass `keepingIntermediates: true` to keep the cotangent of every op, not only of the
+    /// leaves (for example to draw the gradient flow).
+    public func backward(
+        from output: Tensor<Scalar>, seed: Tensor<Scalar>? = nil, keepingIntermediates: Bool = false
+    ) -> Gradients<Scalar> {
+        guard let node = output.node, node.tape === self else {
+            preconditionFailure("gradient: the output (shape \(output.shape)) was not recorded on this tape")
+        }
+        let seed = seed ?? Tensor(ones: output.shape)
+        precondition(seed.shape == output.shape,
+                     "gradient: seed shape \(seed.shape) does not match output shape \(output.shape)")
+        // Pullbacks may use the public ops: nothing they compute is recorded.
+        let wasRecording = isRecording
+        isRecording = false
+        defer { isRecording = wasRecording }
+        var cotangents = [Tensor<Scalar>?](repeating: nil, count: entries.count)
+        cotangents[node.index] = seed.detached()
+        for index in stride(from: node.index, through: 0, by: -1) {
+            guard let cotangent = cotangents[index], let pullback = pullbacks[index] else { continue }
+            let entry = entries[index]
+            let operandCotangents = pullback(cotangent)
+            precondition(operandCotangents.count == entry.operands.count,
+                         "\(entry.op): pullback returned \(operandCotangents.count) cotangents for \(entry.operands.count) operands")
+            for (operand, incoming) in zip(entry.operands, operandCotangents) {
+                guard operand >= 0, let incoming else { continue }
+                precondition(incoming.shape == entries[operand].shape,
+                             "\(entry.op): pullback returned shape \(incoming.shape) for an operand of shape \(entries[operand].shape)")
+                if detectsAnomalies && firstAnomaly == nil && !incoming.isFinite {
+                    firstAnomaly = Anomaly(entry: entry, phase: .backward)
+                }
+                if var existing = cotangents[operand] {
+                    cotangents[operand] = nil          // keep `existing` uniquely referenced
+                    existing.addInPlace(incoming)
+                    cotangents[operand] = existing
+                } else {
+                    cotangents[operand] = incoming.detached()
+                }
+            }
+            if !keepingIntermediates && entry.kind == .operation { cotangents[index] = nil }  // no longer needed
+        }
+        return Gradients(cotangents: cotangents)
+    }
+
+    /// The gradient of `output` (summed, if it is not a scalar) with respect to each of
+    /// `variables`; a variable that does not reach the output gets zeros.
+    public func gradient(
+        of output: Tensor<Scalar>, wrt variables: [Tensor<Scalar>], seed: Tensor<Scalar>? = nil
+    ) -> [Tensor<Scalar>] {
+        let gradients = backward(from: output, seed: seed)
+        return variables.map { gradients[$0] }
+    }
+
+    /// The gradient of `output` (summed, if it is not a scalar) with respect to `variable`.
+    public func gradient(of output: Tensor<Scalar>, wrt variable: Tensor<Scalar>, seed: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+        gradient(of: output, wrt: [variable], seed: seed)[0]
+    }
+}
+
+/// The cotangents of a backward sweep, per tape entry. Intermediate ops' cotangents are
+/// released during the sweep unless it was asked to keep them; leaves keep theirs.
+public struct Gradients<Scalar: TensorScalar>: Sendable {
+    /// The cotangent of each entry that received one (leaves), indexed like `Tape.entries`.
+    public let cotangents: [Tensor<Scalar>?]
+
+    /// The gradient for a tensor recorded on the swept tape: zeros of its shape when no
+    /// gradient reached it.
+    ///
+    /// - Precondition: `variable` is tracked.
+    public subscript(variable: Tensor<Scalar>) -> Tensor<Scalar> {
+        guard let node = variable.node else {
+            preconditionFailure("gradient: asked for the gradient of an untracked tensor of shape \(variable.shape); watch it on the tape first")
+        }
+        guard node.index < cotangents.count, let gradient = cotangents[node.index] else {
+            return Tensor(zeros: variable.shape)
+        }
+        return gradient
+    }
+}
+
+/// The first NaN or infinity that anomaly detection saw, and where.
+public struct Anomaly: Sendable, Hashable, CustomStringConvertible {
+    /// The pass in which the bad value appeared.
+    public enum Phase: String, Sendable, Hashable {
+        /// In the op's output.
+        case forward
+        /// In a cotangent its pullback produced.
+        case backward
+    }
+
+    /// The entry whose output (forward) or pullback (backward) was not finite.
+    public let entry: TapeEntry
+    /// Where the value appeared.
+    public let phase: Phase
+
+    /// For example `NaN or infinity in the forward pass of op 'log' (layer dense_1), output shape [32, 10]`.
+    public var description: String {
+        let layer = entry.label.map { " (layer \($0))" } ?? ""
+        let what = phase == .forward ? "output" : "cotangent of an operand"
+        return "NaN or infinity in the \(phase.rawValue) pass of op '\(entry.op)'\(layer), \(what); output shape \(entry.shape)"
+    }
+}
+
+/// Where a tracked tensor was recorded.
+@usableFromInline
+struct TapeNode<Scalar: TensorScalar>: Sendable {
+    @usableFromInline weak var tape: Tape<Scalar>?
+    @usableFromInline let index: Int
+    @usableFromInline let requiresGradient: Bool
+}
+
+extension Tensor {
+    /// Whether a tape is tracking this tensor.
+    public var isTracked: Bool { node?.tape != nil }
+
+    /// Whether gradients flow into this tensor: it is a watched variable or an op result
+    /// that depends on one.
+    public var requiresGradient: Bool { node.map { $0.requiresGradient && $0.tape != nil } ?? false }
+
+    /// The same value, no longer tracked: gradients stop here (`stop_gradient`, `detach`).
+    public func detached() -> Tensor {
+        var copy = self
+        copy.node = nil
+        return copy
+    }
+
+    /// The tape recording ops on this tensor now, if any.
+    @usableFromInline
+    var recordingTape: Tape<Scalar>? {
+        guard let tape = node?.tape, tape.isRecording else { return nil }
+        return tape
+    }
+
+    /// The tape that records an op with these operands, if any of them is tracked.
+    @usableFromInline
+    static func recordingTape(_ a: Tensor, _ b: Tensor) -> Tape<Scalar>? {
+        a.recordingTape ?? b.recordingTape
+    }
+
+    /// Whether every scalar is finite (no NaN, no infinity).
+    public var isFinite: Bool {
+        withUnsafeScalars { ElementwiseKernels.allFinite($0) }
+    }
+}

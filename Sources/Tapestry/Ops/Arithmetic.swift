@@ -1,0 +1,107 @@
+// Arithmetic ops with NumPy broadcasting. Each pullback sums the cotangent over the axes
+// its operand was broadcast along, so every operand gets a cotangent of its own shape.
+
+extension Tensor {
+    /// Element-wise sum, broadcasting.
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let result = ElementwiseKernels.apply(.add, lhs, rhs, name: "add")
+        guard let tape = recordingTape(lhs, rhs) else { return result }
+        return tape.record("add", operands: [lhs, rhs], output: result) { g in
+            [lhs.requiresGradient ? g.summed(toShape: lhs.shape) : nil,
+             rhs.requiresGradient ? g.summed(toShape: rhs.shape) : nil]
+        }
+    }
+
+    /// Element-wise difference, broadcasting.
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let result = ElementwiseKernels.apply(.subtract, lhs, rhs, name: "subtract")
+        guard let tape = recordingTape(lhs, rhs) else { return result }
+        return tape.record("subtract", operands: [lhs, rhs], output: result) { g in
+            [lhs.requiresGradient ? g.summed(toShape: lhs.shape) : nil,
+             rhs.requiresGradient ? (-g).summed(toShape: rhs.shape) : nil]
+        }
+    }
+
+    /// Element-wise product, broadcasting.
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let result = ElementwiseKernels.apply(.multiply, lhs, rhs, name: "multiply")
+        guard let tape = recordingTape(lhs, rhs) else { return result }
+        return tape.record("multiply", operands: [lhs, rhs], output: result) { g in
+            [lhs.requiresGradient ? (g * rhs).summed(toShape: lhs.shape) : nil,
+             rhs.requiresGradient ? (g * lhs).summed(toShape: rhs.shape) : nil]
+        }
+    }
+
+    /// Element-wise quotient, broadcasting.
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
+        let result = ElementwiseKernels.apply(.divide, lhs, rhs, name: "divide")
+        guard let tape = recordingTape(lhs, rhs) else { return result }
+        return tape.record("divide", operands: [lhs, rhs], output: result) { g in
+            [lhs.requiresGradient ? (g / rhs).summed(toShape: lhs.shape) : nil,
+             rhs.requiresGradient ? (-(g * result) / rhs).summed(toShape: rhs.shape) : nil]
+        }
+    }
+
+    /// Element-wise negation.
+    public static prefix func - (x: Tensor) -> Tensor {
+        x.unary(.negate, "negate") { g, _, _ in -g }
+    }
+
+    /// Adds a scalar to every element.
+    public static func + (lhs: Tensor, rhs: Scalar) -> Tensor {
+        lhs.unary(.addScalar(rhs), "add") { g, _, _ in g }
+    }
+
+    /// Adds a scalar to every element.
+    public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs + lhs }
+
+    /// Subtracts a scalar from every element.
+    public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs + (-rhs) }
+
+    /// Subtracts every element from a scalar.
+    public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { -rhs + lhs }
+
+    /// Multiplies every element by a scalar.
+    public static func * (lhs: Tensor, rhs: Scalar) -> Tensor {
+        lhs.unary(.scale(rhs), "multiply") { g, _, _ in g * rhs }
+    }
+
+    /// Multiplies every element by a scalar.
+    public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs * lhs }
+
+    /// Divides every element by a scalar.
+    public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs * (1 / rhs) }
+
+    /// Divides a scalar by every element.
+    public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { Tensor(lhs) / rhs }
+
+    /// Adds `rhs` into `lhs` (a new value; recorded like `+`).
+    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
+
+    /// Subtracts `rhs` from `lhs` (a new value; recorded like `-`).
+    public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs - rhs }
+
+    /// Multiplies `lhs` by `rhs` (a new value; recorded like `*`).
+    public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs * rhs }
+
+    /// `1` where the elements are equal, else `0`, broadcasting (not differentiable: the
+    /// result is never tracked). The mean of it is an accuracy.
+    public func elementsEqual(_ other: Tensor) -> Tensor {
+        ElementwiseKernels.apply(.equal, self, other, name: "equal")
+    }
+}
+
+extension Tensor {
+    /// Applies a unary kernel and records it with a pullback computed from the cotangent,
+    /// the input and the output.
+    @usableFromInline
+    func unary(
+        _ op: UnaryOperator<Scalar>, _ name: String,
+        pullback: @escaping (_ cotangent: Tensor, _ input: Tensor, _ output: Tensor) -> Tensor
+    ) -> Tensor {
+        let result = ElementwiseKernels.apply(op, self)
+        guard let tape = recordingTape else { return result }
+        let input = self
+        return tape.record(name, operands: [self], output: result) { g in [pullback(g, input, result)] }
+    }
+}

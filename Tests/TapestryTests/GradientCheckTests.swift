@@ -1,0 +1,117 @@
+import XCTest
+import Tapestry
+
+/// Every differentiable op, checked against central finite differences in Double.
+final class GradientCheckTests: XCTestCase {
+    private var generator = SeededRandomNumberGenerator(seed: 2026)
+
+    private func random(_ shape: [Int], in range: Range<Double> = -1..<1) -> Tensor<Double> {
+        Tensor(randomUniform: shape, in: range, using: &generator)
+    }
+
+    /// One row per op: a name, a function of the inputs, and the inputs.
+    private func cases() -> [(String, ([Tensor<Double>]) -> Tensor<Double>, [Tensor<Double>])] {
+        let positive = random([3, 4], in: 0.5..<2)
+        // Values kept away from ReLU's kink, where finite differences are meaningless.
+        let awayFromZero = random([3, 4], in: 0.1..<1) * Tensor([[1, -1, 1, -1]])
+        return [
+            ("add", { $0[0] + $0[1] }, [random([3, 4]), random([3, 4])]),
+            ("add broadcast row", { $0[0] + $0[1] }, [random([3, 4]), random([4])]),
+            ("add broadcast column", { $0[0] + $0[1] }, [random([3, 1]), random([1, 4])]),
+            ("add rank 3", { $0[0] + $0[1] }, [random([2, 3, 4]), random([3, 1])]),
+            ("subtract broadcast", { $0[0] - $0[1] }, [random([3, 4]), random([3, 1])]),
+            ("multiply broadcast", { $0[0] * $0[1] }, [random([2, 3]), random([3])]),
+            ("divide broadcast", { $0[0] / $0[1] }, [random([2, 3]), random([2, 1], in: 0.5..<2)]),
+            ("scalar arithmetic", { ($0[0] * 3 + 2) / 4 - 1 }, [random([5])]),
+            ("scalar divided by tensor", { 2 / $0[0] }, [random([4], in: 0.5..<2)]),
+            ("negate", { -$0[0] }, [random([4])]),
+            ("matmul", { $0[0].matmul($0[1]) }, [random([3, 5]), random([5, 2])]),
+            ("matmul non-square chain", { $0[0].matmul($0[1]).matmul($0[2]) }, [random([2, 3]), random([3, 4]), random([4, 1])]),
+            ("exp", { $0[0].exp() }, [random([3, 4])]),
+            ("log", { $0[0].log() }, [positive]),
+            ("sqrt", { $0[0].sqrt() }, [positive]),
+            ("square", { $0[0].squared() }, [random([3, 4])]),
+            ("pow", { $0[0].raised(toPower: 2.5) }, [positive]),
+            ("relu", { $0[0].relu() }, [awayFromZero]),
+            ("leaky relu", { $0[0].leakyRelu(slope: 0.2) }, [awayFromZero]),
+            ("sigmoid", { $0[0].sigmoid() }, [random([3, 4])]),
+            ("tanh", { $0[0].tanh() }, [random([3, 4])]),
+            ("softmax", { $0[0].softmax() }, [random([3, 5], in: -3..<3)]),
+            ("log softmax", { $0[0].logSoftmax() }, [random([3, 5], in: -3..<3)]),
+            ("sum", { $0[0].sum() }, [random([3, 4])]),
+            ("sum axis 0", { $0[0].sum(alongAxis: 0) }, [random([3, 4])]),
+            ("sum axis 1 kept", { $0[0].sum(alongAxis: 1, keepingDimension: true) }, [random([2, 3, 4])]),
+            ("mean", { $0[0].mean() }, [random([3, 4])]),
+            ("mean axis", { $0[0].mean(alongAxis: -1) }, [random([3, 4])]),
+            ("max", { $0[0].max() }, [Tensor([[0.1, 0.9, 0.3], [0.4, 0.2, 0.7]])]),
+            ("max axis", { $0[0].max(alongAxis: 1) }, [Tensor([[0.1, 0.9, 0.3], [0.4, 0.2, 0.7]])]),
+            ("reshape", { $0[0].reshaped(to: [2, 6]) * $0[1] }, [random([3, 4]), random([2, 6])]),
+            ("flatten", { $0[0].flattened() }, [random([2, 3, 2])]),
+            ("transpose", { $0[0].transposed() }, [random([3, 5])]),
+            ("transpose permutation", { $0[0].transposed(permutation: [1, 2, 0]) }, [random([2, 3, 4])]),
+            ("gather repeated rows", { $0[0].gathering(atIndices: [2, 0, 2]) }, [random([3, 4])]),
+            ("sparse softmax cross-entropy", { Tensor.sparseSoftmaxCrossEntropy(logits: $0[0], labels: [2, 0, 4]) },
+             [random([3, 5], in: -3..<3)]),
+            ("value used twice", { $0[0] * $0[0] + $0[0].exp() }, [random([2, 3])]),
+            ("custom softplus", { xs in
+                Tensor.differentiable("softplus", operands: [xs[0]]) { ($0[0].exp() + 1).log() }
+                    pullback: { g, xs, _ in [g * xs[0].sigmoid()] }
+            }, [random([4])]),
+        ]
+    }
+
+    func testEveryOpPassesGradcheck() {
+        let all = cases()
+        for (name, function, inputs) in all {
+            let report = gradcheck(function, at: inputs)
+            XCTAssertTrue(report.passed, "\(name):\n\(report)")
+            XCTAssertEqual(report.inputs.count, inputs.count, name)
+        }
+        XCTAssertGreaterThanOrEqual(all.count, 38)
+    }
+
+    func testMLPLossPassesGradcheckForEveryParameter() {
+        // The Fashion MLP: 784 → 64 relu → 64 relu → 10, cross-entropy from logits.
+        var g = SeededRandomNumberGenerator(seed: 11)
+        let x = Tensor<Double>(randomUniform: [4, 784], using: &g)
+        let labels: [Int32] = [3, 0, 9, 1]
+        let parameters: [Tensor<Double>] = [
+            Tensor(glorotUniform: [784, 64], using: &g), Tensor(randomUniform: [64], in: -0.1..<0.1, using: &g),
+            Tensor(glorotUniform: [64, 64], using: &g), Tensor(randomUniform: [64], in: -0.1..<0.1, using: &g),
+            Tensor(glorotUniform: [64, 10], using: &g), Tensor(randomUniform: [10], in: -0.1..<0.1, using: &g),
+        ]
+        let report = gradcheck({ p in
+            let h1 = (x.matmul(p[0]) + p[1]).relu()
+            let h2 = (h1.matmul(p[2]) + p[3]).relu()
+            return Tensor.sparseSoftmaxCrossEntropy(logits: h2.matmul(p[4]) + p[5], labels: labels)
+        }, at: parameters)
+        XCTAssertTrue(report.passed, report.description)
+        XCTAssertEqual(report.inputs.count, 6)
+        XCTAssertLessThan(report.inputs.map(\.maximumAbsoluteError).max() ?? 1, 1e-7)
+    }
+
+    func testAWrongPullbackIsCaught() {
+        // exp with a wrong pullback: g · x instead of g · eˣ.
+        let report = gradcheck({ xs in
+            Tensor.differentiable("wrong_exp", operands: [xs[0]]) { $0[0].exp() }
+                pullback: { g, xs, _ in [g * xs[0]] }
+                .sum()
+        }, at: [Tensor([0.5, -1.0, 2.0])])
+        XCTAssertFalse(report.passed)
+        let mismatch = report.inputs[0].firstMismatch
+        XCTAssertEqual(mismatch?.index, [0])
+        XCTAssertEqual(mismatch?.numeric ?? 0, Double.exp(0.5), accuracy: 1e-6)
+        XCTAssertEqual(mismatch?.analytic ?? 0, 0.5, accuracy: 1e-12)
+        XCTAssertTrue(report.description.contains("MISMATCH"))
+    }
+
+    func testAMissingGradientIsCaught() {
+        // A pullback that forgets the second operand's contribution.
+        let report = gradcheck({ xs in
+            Tensor.differentiable("half_multiply", operands: xs) { $0[0] * $0[1] }
+                pullback: { g, xs, _ in [g * xs[1], Tensor(zeros: xs[1].shape)] }
+        }, at: [Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
+        XCTAssertNotNil(report.inputs[1].firstMismatch)
+        XCTAssertNil(report.inputs[0].firstMismatch)
+    }
+}
