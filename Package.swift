@@ -53,7 +53,9 @@ let package = Package(
 
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
-        .testTarget(name: "TapestryDataTests", dependencies: ["TapestryData"]),
+        .testTarget(
+            name: "TapestryDataTests",
+            dependencies: ["TapestryData", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
     ]
 )

@@ -32,6 +32,7 @@ final class GradientCheckTests: XCTestCase {
             ("sqrt", { $0[0].sqrt() }, [positive]),
             ("square", { $0[0].squared() }, [random([3, 4])]),
             ("pow", { $0[0].raised(toPower: 2.5) }, [positive]),
+            ("clip", { $0[0].clipped(to: -0.5...0.5) }, [Tensor([[-0.9, -0.2], [0.3, 0.8]])]),
             ("relu", { $0[0].relu() }, [awayFromZero]),
             ("leaky relu", { $0[0].leakyRelu(slope: 0.2) }, [awayFromZero]),
             ("sigmoid", { $0[0].sigmoid() }, [random([3, 4])]),
@@ -67,7 +68,7 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertTrue(report.passed, "\(name):\n\(report)")
             XCTAssertEqual(report.inputs.count, inputs.count, name)
         }
-        XCTAssertGreaterThanOrEqual(all.count, 38)
+        XCTAssertGreaterThanOrEqual(all.count, 39)
     }
 
     func testMLPLossPassesGradcheckForEveryParameter() {

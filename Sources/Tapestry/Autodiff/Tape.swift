@@ -229,6 +229,9 @@ extension Tensor {
     /// Whether a tape is tracking this tensor.
     public var isTracked: Bool { node?.tape != nil }
 
+    /// The tape tracking this tensor, if any (layers use it to label what they record).
+    public var tape: Tape<Scalar>? { node?.tape }
+
     /// Whether gradients flow into this tensor: it is a watched variable or an op result
     /// that depends on one.
     public var requiresGradient: Bool { node.map { $0.requiresGradient && $0.tape != nil } ?? false }

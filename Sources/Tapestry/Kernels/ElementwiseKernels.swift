@@ -6,6 +6,7 @@ enum UnaryOperator<Scalar: TensorScalar> {
     case leakyRelu(slope: Scalar)
     case scale(Scalar)
     case addScalar(Scalar)
+    case clip(lower: Scalar, upper: Scalar)
 }
 
 /// A function of two scalars applied element by element (with broadcasting for the
@@ -25,6 +26,8 @@ enum BinaryOperator<Scalar: TensorScalar> {
     case tanhGradient
     /// `g · p · x^(p−1)`.
     case powerGradient(Scalar)
+    /// `g` where `lower ≤ x ≤ upper`, else `0`.
+    case clipGradient(lower: Scalar, upper: Scalar)
 }
 
 /// Element-wise kernels: one tight loop per operator, specialised for `Float` and `Double`
@@ -45,7 +48,7 @@ enum ElementwiseKernels {
         case .log: map { Scalar.log($0) }
         case .sqrt: map { $0.squareRoot() }
         case .square: map { $0 * $0 }
-        case .relu: map { $0 > 0 ? $0 : 0 }
+        case .relu: map { $0 < 0 ? 0 : $0 }     // NaN passes through, as in PyTorch
         case .sigmoid: map { 1 / (1 + Scalar.exp(-$0)) }
         case .tanh: map { Scalar.tanh($0) }
         case .power(let p):
@@ -53,6 +56,7 @@ enum ElementwiseKernels {
         case .leakyRelu(let slope): map { $0 > 0 ? $0 : slope * $0 }
         case .scale(let s): map { s * $0 }
         case .addScalar(let s): map { s + $0 }
+        case .clip(let lower, let upper): map { Swift.min(Swift.max($0, lower), upper) }
         }
         return result
     }
@@ -92,6 +96,7 @@ enum ElementwiseKernels {
         case .sigmoidGradient: zip { g, y in g * y * (1 - y) }
         case .tanhGradient: zip { g, y in g * (1 - y * y) }
         case .powerGradient(let p): zip { g, x in g * p * Scalar.pow(x, p - 1) }
+        case .clipGradient(let lower, let upper): zip { g, x in x >= lower && x <= upper ? g : 0 }
         }
         return result
     }

@@ -13,6 +13,14 @@ extension Tensor {
     /// `x²` element-wise.
     public func squared() -> Tensor { unary(.square, "square") { g, x, _ in g * x * 2 } }
 
+    /// Each scalar limited to `range`; the gradient passes where the input is inside it.
+    public func clipped(to range: ClosedRange<Scalar>) -> Tensor {
+        let (lower, upper) = (range.lowerBound, range.upperBound)
+        return unary(.clip(lower: lower, upper: upper), "clip") { g, x, _ in
+            ElementwiseKernels.apply(.clipGradient(lower: lower, upper: upper), g, x, name: "clip")
+        }
+    }
+
     /// `xᵖ` element-wise for a scalar exponent.
     public func raised(toPower exponent: Scalar) -> Tensor {
         unary(.power(exponent), "pow") { g, x, _ in

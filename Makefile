@@ -1,0 +1,46 @@
+# Tapestry: every set-up step a fresh Debian machine with Swift needs is here.
+#   make demo   installs what is missing, builds release, runs the Fashion-MNIST demo
+#   make test   installs what is missing, builds, runs every test and the end-to-end demo check
+
+SWIFT ?= swift
+# System libraries (CBLAS, CZlib, CGraphviz) and the real Fashion-MNIST files.
+APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev pkg-config dataset-fashion-mnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+E2E_DIR := .build/e2e
+
+.PHONY: deps build test unit-tests e2e demo bench fuzz fuzz-regression clean
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps unit-tests e2e
+
+unit-tests: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# The release demo for one epoch, end to end on the real data: fails below 0.80 test accuracy.
+e2e: deps
+	$(SWIFT) build -c release --product fashion
+	rm -rf $(E2E_DIR) && mkdir -p $(E2E_DIR)
+	$(SWIFT) run -c release --skip-build fashion --epochs 1 --verbose 2 \
+	  --output $(E2E_DIR)/pictures --metrics-json $(E2E_DIR)/metrics.json
+	python3 -c 'import json,sys; a=json.load(open("$(E2E_DIR)/metrics.json"))["test"]["accuracy"]; \
+	  print(f"e2e: test accuracy {a:.4f} after 1 epoch (needs >= 0.80)"); sys.exit(0 if a >= 0.80 else 1)'
+
+demo: deps
+	$(SWIFT) run -c release fashion
+
+clean:
+	rm -rf .build

@@ -1,0 +1,28 @@
+import Tapestry
+
+/// A quantity `fit` and `evaluate` report besides the loss, averaged over samples.
+public enum Metric: String, Sendable, Hashable, CaseIterable {
+    /// The fraction of samples whose highest-scoring class is the target class; works out
+    /// from the targets whether they are labels or one-hot rows (Keras's `"accuracy"`).
+    case accuracy
+    /// Accuracy against integer labels.
+    case sparseCategoricalAccuracy = "sparse_categorical_accuracy"
+    /// Accuracy against one-hot rows.
+    case categoricalAccuracy = "categorical_accuracy"
+
+    /// The name in logs and `History` (`accuracy`).
+    public var name: String { rawValue }
+
+    /// The number of correct samples in a batch (the mean is taken over the epoch).
+    func correctCount<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Int {
+        let predicted = predictions.argmax(alongAxis: -1)
+        let sparse: Bool
+        switch self {
+        case .accuracy: sparse = targets.rank == 1 || (targets.rank == 2 && targets.shape[1] == 1 && predictions.shape[1] != 1)
+        case .sparseCategoricalAccuracy: sparse = true
+        case .categoricalAccuracy: sparse = false
+        }
+        let truth = sparse ? targets.scalars.map { Int($0) } : targets.argmax(alongAxis: -1)
+        return zip(predicted, truth).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+    }
+}

@@ -1,0 +1,39 @@
+/// Why a model could not train, evaluate or predict on the data it was given.
+///
+/// Each message says what was expected and what came.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// `fit` or `evaluate` before `compile`.
+    case notCompiled(operation: String)
+    /// Inputs and targets hold different numbers of samples.
+    case sampleCountMismatch(inputs: Int, targets: Int)
+    /// A class label outside `0..<classCount`.
+    case labelOutOfRange(label: Double, sample: Int, classCount: Int)
+    /// A layer cannot take the shape it is given.
+    case incompatibleInputShape(layer: String, expected: String, got: [Int])
+    /// Targets whose shape does not fit the model's output and the loss.
+    case incompatibleTargets(expected: String, got: [Int])
+    /// No samples to work on.
+    case emptyDataset(operation: String)
+    /// An argument outside its range (batch size 0, a validation split of 1.5, …).
+    case invalidArgument(String)
+
+    /// A one-line explanation.
+    public var description: String {
+        switch self {
+        case .notCompiled(let operation):
+            "\(operation): the model is not compiled; call compile(optimizer:loss:metrics:) first"
+        case .sampleCountMismatch(let inputs, let targets):
+            "sample counts differ: \(inputs) inputs but \(targets) targets"
+        case .labelOutOfRange(let label, let sample, let classCount):
+            "label \(label) of sample \(sample) is outside 0..<\(classCount) (the model has \(classCount) outputs)"
+        case .incompatibleInputShape(let layer, let expected, let got):
+            "layer \(layer) expects input samples of shape \(expected), got \(got)"
+        case .incompatibleTargets(let expected, let got):
+            "targets should have sample shape \(expected), got \(got)"
+        case .emptyDataset(let operation):
+            "\(operation): the dataset is empty"
+        case .invalidArgument(let message):
+            message
+        }
+    }
+}
