@@ -3,8 +3,8 @@
 #   make test   installs what is missing, builds, runs every test and the end-to-end demo check
 
 SWIFT ?= swift
-# System libraries (CBLAS, CZlib, CGraphviz) and the real Fashion-MNIST files.
-APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev pkg-config dataset-fashion-mnist
+# System libraries (CBLAS, CZlib, CLibCrypto, CGraphviz) and the real Fashion-MNIST files.
+APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 

@@ -16,7 +16,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: thin module maps, nothing else.
@@ -26,6 +25,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc",
             providers: [.apt(["libgraphviz-dev"])]),
@@ -40,8 +42,7 @@ let package = Package(
         .target(
             name: "TapestryData",
             dependencies: [
-                "Tapestry", "TapestryNN", "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Tapestry", "TapestryNN", "CZlib", "CLibCrypto",
             ]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryNN", "CGraphviz"]),
         .executableTarget(
@@ -55,7 +56,7 @@ let package = Package(
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
         .testTarget(
             name: "TapestryDataTests",
-            dependencies: ["TapestryData", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["TapestryData", "CZlib"]),
         .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
     ]
 )

@@ -4,7 +4,6 @@
 // dimensions), NN big-endian 32-bit dimension sizes, then the elements in row-major order,
 // big-endian when wider than a byte.
 
-import Crypto
 import Foundation
 
 /// The element type of an IDX array, coded in the third byte of its magic number.
@@ -131,7 +130,7 @@ public enum IDX {
     ) throws -> IDXFile {
         let name = name ?? url.path
         let reader = try GzipFileReader(contentsOf: url, name: name)
-        var hasher = computeSHA256 ? SHA256() : nil
+        let hasher = computeSHA256 ? SHA256() : nil
 
         // Magic number.
         var magicBytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
@@ -218,22 +217,9 @@ public enum IDX {
             throw DatasetError.trailingData(file: name, expectedBytes: expectedBytes)
         }
 
-        let digest = hasher.map { $0.finalize().hexString }
+        let digest = hasher?.finalize()
         return IDXFile(
             array: IDXArray(elementType: elementType, shape: shape, data: data),
             byteCount: expectedBytes, sha256: digest)
-    }
-}
-
-extension Sequence<UInt8> {
-    /// The bytes as lowercase hexadecimal digits, two per byte.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var result: [UInt8] = []
-        for byte in self {
-            result.append(digits[Int(byte >> 4)])
-            result.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -1,6 +1,5 @@
 // IDXTests.swift: decoding synthetic gzip IDX files, and every way a file can be bad.
 
-import Crypto
 import Foundation
 import TapestryData
 import XCTest
@@ -57,7 +56,7 @@ final class IDXTests: XCTestCase {
         XCTAssertEqual(file.array.count, 18)
         XCTAssertEqual(file.array.data, pixels)
         XCTAssertEqual(file.byteCount, 16 + 18)
-        let expected = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let expected = SHA256.hexDigest(of: bytes)
         XCTAssertEqual(file.sha256, expected)
     }
 
@@ -114,7 +113,7 @@ final class IDXTests: XCTestCase {
         let file = try IDX.read(gzipFile: url, expectedMagic: IDX.imagesMagic, computeSHA256: true)
         XCTAssertEqual(file.array.shape, [3000, 28, 28])
         XCTAssertEqual(file.array.data, pixels)
-        XCTAssertEqual(file.sha256, SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+        XCTAssertEqual(file.sha256, SHA256.hexDigest(of: bytes))
     }
 
     func testConcatenatedGzipMembersAreOneStream() throws {

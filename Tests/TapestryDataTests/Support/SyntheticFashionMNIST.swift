@@ -1,6 +1,5 @@
 // SyntheticFashionMNIST.swift: a small dataset laid out like Fashion-MNIST, with its digests.
 
-import Crypto
 import Foundation
 import TapestryData
 
@@ -34,7 +33,7 @@ struct SyntheticFashionMNIST {
     /// The SHA-256 of each decompressed file, computed here with swift-crypto.
     var digests: [FashionMNIST.File: String] {
         payloads.mapValues { bytes in
-            SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            SHA256.hexDigest(of: bytes)
         }
     }
 
