@@ -40,17 +40,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
             let key = ObjectIdentifier(parameter)
             var (m, v) = moments.removeValue(forKey: key)
                 ?? (Tensor(zeros: gradient.shape), Tensor(zeros: gradient.shape))
-            gradient.withUnsafeScalars { g in
-                m.withUnsafeMutableScalars { m in
-                    v.withUnsafeMutableScalars { v in
-                        parameter.value.withUnsafeMutableScalars { theta in
-                            OptimizerKernels.adam(
-                                theta: theta, gradient: g, m: m, v: v, alpha: Scalar(alpha),
-                                beta1: Scalar(beta1), beta2: Scalar(beta2), epsilon: Scalar(epsilon))
-                        }
-                    }
-                }
-            }
+            OptimizerKernels.adam(theta: &parameter.value, gradient: gradient, m: &m, v: &v, alpha: alpha,
+                                  beta1: beta1, beta2: beta2, epsilon: epsilon)
             moments[key] = (m, v)
         }
     }

@@ -31,14 +31,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
                          "SGD: gradient shape \(gradient.shape) for parameter \(parameter.name) of shape \(parameter.value.shape)")
             let key = ObjectIdentifier(parameter)
             var velocity = velocities.removeValue(forKey: key) ?? Tensor(zeros: momentum == 0 ? [0] : gradient.shape)
-            gradient.withUnsafeScalars { g in
-                velocity.withUnsafeMutableScalars { u in
-                    parameter.value.withUnsafeMutableScalars { theta in
-                        OptimizerKernels.sgd(theta: theta, gradient: g, velocity: u, learningRate: Scalar(learningRate),
-                                             momentum: Scalar(momentum), nesterov: nesterov)
-                    }
-                }
-            }
+            OptimizerKernels.sgd(theta: &parameter.value, gradient: gradient, velocity: &velocity,
+                                 learningRate: learningRate, momentum: momentum, nesterov: nesterov)
             velocities[key] = velocity
         }
     }
