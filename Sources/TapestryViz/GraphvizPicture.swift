@@ -1,4 +1,5 @@
 import Foundation
+import TapestryNN
 
 /// A picture described as a DOT graph and drawn by Graphviz.
 ///
@@ -34,11 +35,11 @@ extension GraphvizPicture {
     ///
     /// - Parameter format: The output format; `nil` picks it from the file extension
     ///   (`svg`, `png`, `pdf`, `dot`/`gv`, `xdot`), defaulting to SVG.
-    /// - Throws: ``GraphvizError`` if rendering fails, ``AtomicWriteError`` (naming the
+    /// - Throws: ``GraphvizError`` if rendering fails, ``CheckpointError`` from `writeAtomically` (naming the
     ///   file) if writing fails.
     public func write(to url: URL, format: Graphviz.Format? = nil) throws {
         let chosen = format ?? Graphviz.Format(fileExtension: url.pathExtension) ?? .svg
-        try AtomicFile.write(try render(format: chosen), to: url)
+        try writeAtomically(try render(format: chosen), to: url)
     }
 }
 

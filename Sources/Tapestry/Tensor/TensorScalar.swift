@@ -10,7 +10,7 @@ import CBLAS
 ///
 /// Besides the arithmetic of `BinaryFloatingPoint` and the elementary functions of
 /// swift-numerics' `Real`, a scalar knows how to multiply matrices through BLAS.
-public protocol TensorScalar: BinaryFloatingPoint, Real, Sendable, LosslessStringConvertible
+public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, LosslessStringConvertible
 where RawSignificand: FixedWidthInteger {
     /// The safetensors / NumPy name of this scalar type (`"F32"`, `"F64"`).
     static var dtypeName: String { get }

@@ -1,0 +1,49 @@
+import Foundation
+import Tapestry
+import TapestryData
+import TapestryNN
+import TapestryViz
+
+/// The pictures the demo writes for the docs: the model diagram, the recorded tape with its
+/// gradient flow, the training curves, the confusion matrix and a prediction gallery.
+struct DemoPictures {
+    let model: Sequential<Float>
+    let history: History
+    let data: FashionMNIST
+    /// Softmax probabilities for every test image, `[10000, 10]`.
+    let predictions: Tensor<Float>
+
+    /// The test images the gallery shows: the tutorial's first fifteen.
+    static let galleryImages = 0..<15
+
+    /// Renders each picture and writes it atomically into `folder`, creating the folder.
+    func write(to folder: URL, announce: (String) -> Void) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let classNames = FashionMNIST.classNames
+        let predicted = predictions.argmax(alongAxis: 1)
+
+        let curves = TrainingCurves(
+            TrainingHistory(loss: history["loss"], accuracy: history["accuracy"],
+                            validationLoss: history.metricNames.contains("val_loss") ? history["val_loss"] : nil,
+                            validationAccuracy: history.metricNames.contains("val_accuracy") ? history["val_accuracy"] : nil),
+            title: "Fashion-MNIST MLP: training history")
+        try curves.write(to: folder.appendingPathComponent("training-curves.svg"))
+
+        var counts = Array(repeating: Array(repeating: 0, count: classNames.count), count: classNames.count)
+        for index in 0..<data.test.count { counts[data.test.label(at: index)][predicted[index]] += 1 }
+        try ConfusionMatrixChart(counts: counts, classNames: classNames,
+                                 title: "Confusion matrix on the 10,000 test images")
+            .write(to: folder.appendingPathComponent("confusion-matrix.svg"))
+
+        let items = try Self.galleryImages.map { index in
+            PredictionGallery.Item(
+                image: try GrayscaleImage(rows: data.test.rows, columns: data.test.columns, pixels: Array(data.test.image(at: index))),
+                probabilities: predictions[index].scalars.map(Double.init),
+                trueClass: data.test.label(at: index), predictedClass: predicted[index])
+        }
+        try PredictionGallery(items: items, classNames: classNames, title: "Predictions on the first 15 test images", columns: 5)
+            .write(to: folder.appendingPathComponent("predictions.svg"))
+
+        announce("Wrote training-curves.svg, confusion-matrix.svg and predictions.svg to \(folder.path)")
+    }
+}

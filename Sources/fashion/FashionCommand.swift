@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Tapestry
+import TapestryData
+import TapestryNN
+
+/// The classic Fashion-MNIST tutorial, step by step: load, build, compile, fit, evaluate,
+/// predict, and draw.
+@main
+struct FashionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fashion",
+        abstract: "Train the classic Fashion-MNIST MLP (784 → 64 relu → 64 relu → 10) and write its pictures.",
+        discussion: """
+        Finds the data in --data-dir, $FASHION_MNIST_DIR, ~/.cache/tapestry/fashion-mnist or \
+        /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or downloads it.
+        """)
+
+    @Option(help: "Passes over the 60,000 training images.")
+    var epochs = 5
+
+    @Option(help: "Images per gradient step.")
+    var batchSize = 32
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate = 1e-3
+
+    @Option(help: "Seeds the initial weights and the shuffling.")
+    var seed: UInt64 = 2026
+
+    @Option(help: "A folder holding the four Fashion-MNIST .gz files.")
+    var dataDir: String?
+
+    @Option(help: "Where to write the pictures (SVG).")
+    var output = "Docs"
+
+    @Option(help: "Save the trained weights to this safetensors file.")
+    var saveWeights: String?
+
+    @Option(help: "Write the run's figures as JSON to this file.")
+    var metricsJSON: String?
+
+    @Option(help: "0 silent, 1 progress bar, 2 one line per epoch.")
+    var verbose = 1
+
+    func validate() throws {
+        guard epochs >= 1 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000, got \(epochs)") }
+        guard batchSize >= 1 && batchSize <= 60_000 else { throw ValidationError("--batch-size must be between 1 and 60000, got \(batchSize)") }
+        guard learningRate > 0 && learningRate.isFinite && learningRate < 10 else {
+            throw ValidationError("--learning-rate must be a positive number below 10, got \(learningRate)")
+        }
+        guard (0...2).contains(verbose) else { throw ValidationError("--verbose must be 0, 1 or 2, got \(verbose)") }
+    }
+
+    func run() throws {
+        try FashionDemo(options: self).run()
+    }
+
+    /// Runs the command; any error ends with one line on stderr and exit status 1 (`--help`
+    /// and `--version` exit 0).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("fashion: \(message)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}

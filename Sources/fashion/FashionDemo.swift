@@ -1,0 +1,96 @@
+import Foundation
+import Tapestry
+import TapestryData
+import TapestryNN
+import TapestryViz
+
+/// The tutorial's workflow, printed as Keras prints it.
+struct FashionDemo {
+    let options: FashionCommand
+
+    /// The test image the tutorial inspects (a pair of trousers).
+    static let inspectedImage = 3
+
+    func run() throws {
+        // 1. Load the data; the images stay bytes and are normalised batch by batch.
+        let (data, loadSeconds) = try timed {
+            try FashionMNIST.load(from: options.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        }
+        say("Loaded Fashion-MNIST from \(data.directory.path): \(data.train.count) training and "
+            + "\(data.test.count) test images of \(data.train.rows)×\(data.train.columns) in \(format(loadSeconds, digits: 2)) s")
+
+        // 2. Build the model and compile it.
+        setRandomSeed(options.seed)
+        let model = Sequential<Float>(inputShape: [28, 28]) {
+            Flatten()
+            Dense(inputSize: 784, outputSize: 64, activation: .relu)
+            Dense(inputSize: 64, outputSize: 64, activation: .relu)
+            Dense(inputSize: 64, outputSize: 10)
+        }
+        model.compile(optimizer: Adam(learningRate: options.learningRate),
+                      loss: SparseCategoricalCrossentropy(fromLogits: true),
+                      metrics: [.accuracy])
+        if options.verbose > 0 { model.summary() }
+
+        // 3. Train.
+        let history = try model.fit(data.train, epochs: options.epochs, batchSize: options.batchSize,
+                                    verbose: options.verbose)
+
+        // 4. Evaluate on the 10,000 test images.
+        let evaluation = try model.evaluate(data.test, batchSize: 1000)
+        print("Test accuracy: \(format(evaluation.accuracy ?? .nan, digits: 6)), Test loss: \(format(evaluation.loss, digits: 6))")
+
+        // 5. Wrap the model with Softmax and predict the test set.
+        let probabilityModel = Sequential<Float>(name: "probability_model", inputShape: [28, 28], layers: [model, Softmax()])
+        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 10_000) }
+        let inspected = predictions[Self.inspectedImage]
+        let predictedClass = inspected.argmax(alongAxis: 0)[0]
+        say("predictions[\(Self.inspectedImage)] (predicted for 10,000 test images in \(format(predictSeconds * 1000, digits: 1)) ms):")
+        print(Self.numpyStyle(inspected.scalars))
+        print("class_names[np.argmax(predictions[\(Self.inspectedImage)])] = '\(FashionMNIST.classNames[predictedClass])'"
+              + " (true label: '\(FashionMNIST.classNames[data.test.label(at: Self.inspectedImage)])')")
+        if options.verbose > 0 {
+            print(TerminalImage.render(pixels: data.test.image(at: Self.inspectedImage),
+                                       rows: data.test.rows, columns: data.test.columns))
+        }
+
+        // 6. Outputs.
+        if let path = options.saveWeights {
+            try model.save(weightsTo: URL(fileURLWithPath: path))
+            say("Saved weights to \(path)")
+        }
+        try DemoPictures(model: model, history: history, data: data, predictions: predictions)
+            .write(to: URL(fileURLWithPath: options.output, isDirectory: true), announce: say)
+        if let path = options.metricsJSON {
+            let report = MetricsReport(
+                epochs: history.epochs,
+                test: .init(loss: evaluation.loss, accuracy: evaluation.accuracy ?? .nan),
+                predictSeconds: predictSeconds, loadSeconds: loadSeconds, parameters: model.parameterCount)
+            try writeAtomically([UInt8](report.jsonData()), to: URL(fileURLWithPath: path))
+            say("Wrote metrics to \(path)")
+        }
+    }
+
+    private func say(_ line: String) {
+        if options.verbose > 0 { print(line) }
+    }
+
+    /// `array([4.1939876e-07, 9.9996161e-01, …], dtype=float32)`, four values a line.
+    static func numpyStyle(_ values: [Float]) -> String {
+        let items = values.map { String(format: "%.7e", Double($0)) }
+        let lines = stride(from: 0, to: items.count, by: 4).map { items[$0..<min($0 + 4, items.count)].joined(separator: ", ") }
+        return "array([" + lines.joined(separator: ",\n       ") + "], dtype=float32)"
+    }
+}
+
+/// The value of `body` and the seconds it took.
+func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let start = DispatchTime.now()
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+}
+
+/// `0.872500` for `format(0.8725, digits: 6)`.
+func format(_ value: Double, digits: Int) -> String {
+    String(format: "%.\(digits)f", value)
+}
