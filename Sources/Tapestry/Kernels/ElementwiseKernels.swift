@@ -136,19 +136,30 @@ enum ElementwiseKernels {
     }
 
     /// `accumulator += addend`, both of one shape; the gradient sweep's accumulation.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     static func add<Scalar: TensorScalar>(_ addend: UnsafePointer<Scalar>, into accumulator: UnsafeMutablePointer<Scalar>, count: Int) {
-        for i in 0..<count { accumulator[i] += addend[i] }
+        let (source, target) = (UnsafeRawPointer(addend), UnsafeMutableRawPointer(accumulator))
+        if Scalar.self == Float.self { return add(Float.self, source, target, count) }
+        if Scalar.self == Double.self { return add(Double.self, source, target, count) }
+        add(Scalar.self, source, target, count)
+    }
+
+    private static func add<T: TensorScalar>(_: T.Type, _ addend: UnsafeRawPointer, _ accumulator: UnsafeMutableRawPointer, _ count: Int) {
+        let source = addend.assumingMemoryBound(to: T.self), target = accumulator.assumingMemoryBound(to: T.self)
+        for i in 0..<count { target[i] += source[i] }
     }
 
     /// Whether every scalar is finite.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     static func allFinite<Scalar: TensorScalar>(_ x: UnsafeBufferPointer<Scalar>) -> Bool {
-        var finite = true
-        for value in x where !value.isFinite { finite = false; break }
-        return finite
+        guard let base = x.baseAddress else { return true }
+        if Scalar.self == Float.self { return allFinite(Float.self, UnsafeRawPointer(base), x.count) }
+        if Scalar.self == Double.self { return allFinite(Double.self, UnsafeRawPointer(base), x.count) }
+        return allFinite(Scalar.self, UnsafeRawPointer(base), x.count)
+    }
+
+    private static func allFinite<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ count: Int) -> Bool {
+        let scalars = base.assumingMemoryBound(to: T.self)
+        for i in 0..<count where !scalars[i].isFinite { return false }
+        return true
     }
 }
 

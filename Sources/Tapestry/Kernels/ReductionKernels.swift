@@ -43,11 +43,17 @@ enum ReductionKernels {
         return result
     }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     static func sum<Scalar: TensorScalar>(_ x: UnsafeBufferPointer<Scalar>) -> Scalar {
+        guard let base = x.baseAddress else { return 0 }
+        if Scalar.self == Float.self { return unsafeBitCast(sum(Float.self, UnsafeRawPointer(base), x.count), to: Scalar.self) }
+        if Scalar.self == Double.self { return unsafeBitCast(sum(Double.self, UnsafeRawPointer(base), x.count), to: Scalar.self) }
+        return sum(Scalar.self, UnsafeRawPointer(base), x.count)
+    }
+
+    private static func sum<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ count: Int) -> T {
+        let x = UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: count)
         // Four running sums: vectorises and loses less precision than one.
-        var s0: Scalar = 0, s1: Scalar = 0, s2: Scalar = 0, s3: Scalar = 0
+        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
         var i = 0
         while i + 4 <= x.count {
             s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]
@@ -59,13 +65,20 @@ enum ReductionKernels {
 
     /// The index of the largest scalar along `axis` (the first one on ties), per position of
     /// the other axes.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     static func argmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>, axis: Int) -> [Int] {
         let (outer, size, inner) = split(x.shape, axis: axis)
         precondition(size > 0, "argmax: reducing an empty axis of shape \(x.shape)")
+        // Spelled-out scalar types: this is called from generic code, where
+        // `@_specialize` emitted no specialisation.
+        let base = UnsafeRawPointer(x.storage.base)
+        if Scalar.self == Float.self { return argmax(Float.self, base, outer, size, inner) }
+        if Scalar.self == Double.self { return argmax(Double.self, base, outer, size, inner) }
+        return argmax(Scalar.self, base, outer, size, inner)
+    }
+
+    private static func argmax<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ outer: Int, _ size: Int, _ inner: Int) -> [Int] {
         var result = [Int](repeating: 0, count: outer * inner)
-        let input = UnsafePointer(x.storage.base)
+        let input = base.assumingMemoryBound(to: T.self)
         for o in 0..<outer {
             for i in 0..<inner {
                 var best = input[o * size * inner + i], bestIndex = 0
@@ -77,5 +90,34 @@ enum ReductionKernels {
             }
         }
         return result
+    }
+}
+
+/// Converting class labels stored as scalars to integers.
+enum LabelKernels {
+    /// The scalars as `Int32` when every one is a whole number in `0...Int32.max`, else `nil`.
+    static func classIndices<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> [Int32]? {
+        if Scalar.self == Float.self { return indices(Float.self, UnsafeRawPointer(x.storage.base), x.scalarCount) }
+        if Scalar.self == Double.self { return indices(Double.self, UnsafeRawPointer(x.storage.base), x.scalarCount) }
+        return indices(Scalar.self, UnsafeRawPointer(x.storage.base), x.scalarCount)
+    }
+
+    private static func indices<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ count: Int) -> [Int32]? {
+        let scalars = base.assumingMemoryBound(to: T.self)
+        var valid = true
+        let result = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                let value = scalars[i]
+                // Written so that NaN fails the check.
+                guard value >= 0, value <= 2_147_483_647, value == value.rounded(.towardZero) else {
+                    valid = false
+                    buffer[i] = 0
+                    continue
+                }
+                buffer[i] = Int32(value)
+            }
+            initialized = count
+        }
+        return valid ? result : nil
     }
 }

@@ -68,6 +68,10 @@ extension Tensor {
         ReductionKernels.argmax(self, axis: normalized(axis: axis, op: "argmax"))
     }
 
+    /// The scalars as class indices (`Int32`), or `nil` if any is not a whole number in
+    /// `0...Int32.max`; for labels stored in a float tensor. Not differentiable.
+    public func classIndices() -> [Int32]? { LabelKernels.classIndices(self) }
+
     /// The cotangent `self` (of a broadcast result) summed over the axes along which an
     /// operand of `shape` was broadcast, so that it has the operand's shape.
     @usableFromInline

@@ -29,7 +29,8 @@ public struct SparseCategoricalCrossentropy: Loss {
 
     /// The batch mean of `−log p[label]`.
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Tensor<Scalar> {
-        let labels = targets.scalars.map { Int32($0) }
+        // `validate` has checked the labels.
+        let labels = targets.classIndices() ?? []
         if fromLogits {
             return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
         }
@@ -100,6 +101,8 @@ public struct MeanSquaredError: Loss {
 
 /// Throws unless every target is a whole number in `0..<classCount`.
 func validateClassLabels<Scalar: TensorScalar>(_ targets: Tensor<Scalar>, classCount: Int, sampleIndices: ArraySlice<Int>) throws {
+    if let labels = targets.classIndices(), labels.allSatisfy({ $0 < classCount }) { return }
+    // The slow path finds the first bad label for the message.
     try targets.withUnsafeScalars { labels in
         for (offset, label) in labels.enumerated() where !(label >= 0 && label < Scalar(classCount) && label == label.rounded()) {
             let sample = offset < sampleIndices.count ? sampleIndices[sampleIndices.startIndex + offset] : offset

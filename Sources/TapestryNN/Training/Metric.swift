@@ -22,7 +22,12 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
         case .sparseCategoricalAccuracy: sparse = true
         case .categoricalAccuracy: sparse = false
         }
-        let truth = sparse ? targets.scalars.map { Int($0) } : targets.argmax(alongAxis: -1)
-        return zip(predicted, truth).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        var correct = 0
+        if sparse {
+            for (guess, label) in zip(predicted, targets.classIndices() ?? []) where guess == Int(label) { correct += 1 }
+        } else {
+            for (guess, label) in zip(predicted, targets.argmax(alongAxis: -1)) where guess == label { correct += 1 }
+        }
+        return correct
     }
 }
