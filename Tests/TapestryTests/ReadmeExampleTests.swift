@@ -35,3 +35,26 @@ final class ReadmeExampleTests: XCTestCase {
         XCTAssertTrue(dw.isApproximatelyEqual(to: x.transposed().matmul(z.sigmoid()), tolerance: 1e-12))
     }
 }
+
+/// The README shows the code of the README tests verbatim.
+final class ReadmeStaysInSyncTests: XCTestCase {
+    func testReadmeQuotesTheTestedExamples() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let sources = [
+            ("Tests/TapestryTests/ReadmeExampleTests.swift", "// README: begin", "// README: end"),
+            ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom layer begin", "// README: custom layer end"),
+            ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom training begin", "// README: custom training end"),
+        ]
+        for (path, begin, end) in sources {
+            let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            let start = try XCTUnwrap(text.range(of: begin), path), stop = try XCTUnwrap(text.range(of: end), path)
+            let lines = text[start.upperBound..<stop.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+                .dropFirst().dropLast()
+            let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                .map { $0.prefix { $0 == " " }.count }.min() ?? 0
+            let snippet = lines.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
+            XCTAssertTrue(readme.contains(snippet), "README.md must quote \(path) between «\(begin)» and «\(end)»:\n\(snippet)")
+        }
+    }
+}
