@@ -26,6 +26,7 @@ final class GradientCheckTests: XCTestCase {
             ("scalar divided by tensor", { 2 / $0[0] }, [random([4], in: 0.5..<2)]),
             ("negate", { -$0[0] }, [random([4])]),
             ("matmul", { $0[0].matmul($0[1]) }, [random([3, 5]), random([5, 2])]),
+            ("linear (fused matmul + bias)", { $0[0].linear(weight: $0[1], bias: $0[2]) }, [random([3, 5]), random([5, 2]), random([2])]),
             ("matmul non-square chain", { $0[0].matmul($0[1]).matmul($0[2]) }, [random([2, 3]), random([3, 4]), random([4, 1])]),
             ("exp", { $0[0].exp() }, [random([3, 4])]),
             ("log", { $0[0].log() }, [positive]),
@@ -68,7 +69,7 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertTrue(report.passed, "\(name):\n\(report)")
             XCTAssertEqual(report.inputs.count, inputs.count, name)
         }
-        XCTAssertGreaterThanOrEqual(all.count, 39)
+        XCTAssertGreaterThanOrEqual(all.count, 40)
     }
 
     func testMLPLossPassesGradcheckForEveryParameter() {
@@ -83,7 +84,7 @@ final class GradientCheckTests: XCTestCase {
         ]
         let report = gradcheck({ p in
             let h1 = (x.matmul(p[0]) + p[1]).relu()
-            let h2 = (h1.matmul(p[2]) + p[3]).relu()
+            let h2 = h1.linear(weight: p[2], bias: p[3]).relu()   // the fused form Dense uses
             return Tensor.sparseSoftmaxCrossEntropy(logits: h2.matmul(p[4]) + p[5], labels: labels)
         }, at: parameters)
         XCTAssertTrue(report.passed, report.description)

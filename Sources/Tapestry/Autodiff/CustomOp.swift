@@ -24,7 +24,7 @@ extension Tensor {
     ) -> Tensor {
         let values = operands.map { $0.detached() }
         let result = forward(values).detached()
-        guard let tape = operands.lazy.compactMap(\.recordingTape).first else { return result }
+        guard let tape = operands.lazy.compactMap({ $0.recordingTape }).first else { return result }
         return tape.record(name, operands: operands, output: result) { g in
             let cotangents = pullback(g, values, result)
             precondition(cotangents.count == operands.count,

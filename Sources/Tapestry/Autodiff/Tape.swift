@@ -64,7 +64,11 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     /// names, so the tape groups ops by layer).
     public func withLabel<Result>(_ label: String, _ body: () throws -> Result) rethrows -> Result {
         labels.append(label)
-        defer { labels.removeLast() }
+        currentLabel = labels.joined(separator: "/")
+        defer {
+            labels.removeLast()
+            currentLabel = labels.isEmpty ? nil : labels.joined(separator: "/")
+        }
         return try body()
     }
 
@@ -77,7 +81,8 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
         return try body()
     }
 
-    private var currentLabel: String? { labels.isEmpty ? nil : labels.joined(separator: "/") }
+    /// The labels joined, kept up to date by `withLabel` rather than joined per entry.
+    private var currentLabel: String?
 
     // MARK: Recording ops
 
@@ -117,6 +122,8 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     /// - Precondition: `output` was recorded on this tape, and `seed` has its shape.
     /// Pass `keepingIntermediates: true` to keep the cotangent of every op, not only of the
     /// leaves (for example to draw the gradient flow).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(
         from output: Tensor<Scalar>, seed: Tensor<Scalar>? = nil, keepingIntermediates: Bool = false
     ) -> Gradients<Scalar> {

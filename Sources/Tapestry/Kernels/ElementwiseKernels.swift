@@ -81,6 +81,12 @@ enum ElementwiseKernels {
             } else if a.scalarCount == 1 {
                 let x = lhs[0]
                 for i in 0..<count { output[i] = f(x, rhs[i]) }
+            } else if a.shape == shape && b.rank < a.rank && Array(a.shape.suffix(b.rank)) == b.shape {
+                // A row (a bias) added to every row of a batch: the common case, no strides.
+                let width = b.scalarCount
+                for row in stride(from: 0, to: count, by: width) {
+                    for j in 0..<width { output[row + j] = f(lhs[row + j], rhs[j]) }
+                }
             } else {
                 broadcastLoop(shape: shape, a.shape, b.shape, f, lhs, rhs, output)
             }

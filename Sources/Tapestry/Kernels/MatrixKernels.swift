@@ -19,6 +19,20 @@ enum MatrixKernels {
         return result
     }
 
+    /// `a · b + bias`, the bias row added to every row: the output starts as copies of the
+    /// bias and BLAS accumulates the product into it (beta = 1), so no separate pass.
+    static func affine<Scalar: TensorScalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, bias: Tensor<Scalar>) -> Tensor<Scalar> {
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        let result = Tensor<Scalar>(uninitializedShape: [m, n])
+        for row in 0..<m { (result.storage.base + row * n).initialize(from: bias.storage.base, count: n) }
+        if k > 0 {
+            Scalar.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
+                        alpha: 1, a: a.storage.base, lda: k, b: b.storage.base, ldb: n,
+                        beta: 1, c: result.storage.base, ldc: n)
+        }
+        return result
+    }
+
     /// The transpose of a row-major `rows × columns` matrix.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

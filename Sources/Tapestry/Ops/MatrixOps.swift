@@ -15,4 +15,21 @@ extension Tensor {
              other.requiresGradient ? MatrixKernels.matmul(self, g, transposingA: true) : nil]
         }
     }
+
+    /// The affine map `self · weight + bias` of a `[batch, in]` input, a `[in, out]` weight
+    /// and an `[out]` bias, fused: one BLAS call accumulates into rows pre-filled with the
+    /// bias, and one tape entry (`linear`) holds the three pullbacks.
+    public func linear(weight: Tensor, bias: Tensor) -> Tensor {
+        precondition(rank == 2 && weight.rank == 2 && shape[1] == weight.shape[0],
+                     "linear: shapes \(shape) and \(weight.shape) are not [batch, in] and [in, out]")
+        precondition(bias.shape == [weight.shape[1]],
+                     "linear: bias shape \(bias.shape) does not match weight shape \(weight.shape); expected [\(weight.shape[1])]")
+        let result = MatrixKernels.affine(self, weight, bias: bias)
+        guard let tape = recordingTape ?? weight.recordingTape ?? bias.recordingTape else { return result }
+        return tape.record("linear", operands: [self, weight, bias], output: result) { [self] g in
+            [requiresGradient ? MatrixKernels.matmul(g, weight, transposingB: true) : nil,
+             weight.requiresGradient ? MatrixKernels.matmul(self, g, transposingA: true) : nil,
+             bias.requiresGradient ? ReductionKernels.reduce(.sum, g, axis: 0, keepingDimension: false) : nil]
+        }
+    }
 }

@@ -46,7 +46,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(input.rank == 2 && input.shape[1] == inputSize,
                      "\(name) (Dense): expected input [batch, \(inputSize)], got \(input.shape)")
-        return activation(input.matmul(kernel.value) + bias.value)
+        return activation(input.linear(weight: kernel.value, bias: bias.value))
     }
 
     /// `[outputSize]` for an input of `[inputSize]`.

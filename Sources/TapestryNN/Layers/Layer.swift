@@ -55,7 +55,7 @@ extension Layer {
     /// Applies the layer with its name as the label of everything it records on the tape
     /// (so the recorded tape groups ops by layer).
     public func applyLabelled(to input: Tensor<Scalar>) -> Tensor<Scalar> {
-        if let tape = input.tape ?? parameters.lazy.compactMap(\.value.tape).first {
+        if let tape = input.tape ?? parameters.lazy.compactMap({ $0.value.tape }).first {
             return tape.withLabel(name) { self(input) }
         }
         return self(input)

@@ -65,7 +65,7 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
 
     /// The parameters optimizers update.
-    public var trainableParameters: [Parameter<Scalar>] { parameters.filter(\.isTrainable) }
+    public var trainableParameters: [Parameter<Scalar>] { parameters.filter { $0.isTrainable } }
 
     /// Applies the layers in order, each labelled with its name on the tape.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -119,6 +119,22 @@ extension Sequential {
         return history
     }
 
+    /// One gradient step on one batch, like Keras's `train_on_batch`: returns the batch's
+    /// loss before the update.
+    @discardableResult
+    public func trainOnBatch(_ inputs: Tensor<Scalar>, _ targets: Tensor<Scalar>) throws -> Double {
+        let configuration = try requireConfiguration(for: "trainOnBatch")
+        guard inputs.rank >= 1, targets.rank >= 1, inputs.shape[0] == targets.shape[0] else {
+            throw ModelError.sampleCountMismatch(inputs: inputs.shape.first ?? 0, targets: targets.shape.first ?? 0)
+        }
+        let outputShape = try validate(sampleShape: Array(inputs.shape.dropFirst()), operation: "trainOnBatch")
+        try configuration.loss.validate(targets: targets, outputShape: outputShape, sampleIndices: Array(0..<targets.shape[0])[...])
+        let parameters = trainableParameters
+        let (loss, _, gradients) = computeGradients(inputs: inputs, targets: targets, parameters: parameters, loss: configuration.loss)
+        configuration.optimizer.update(parameters, with: gradients)
+        return Double(loss)
+    }
+
     /// Forward and backward on one batch: the loss, the (untracked) predictions and the
     /// gradients of the trainable parameters. The tape lives only inside this call, so the
     /// parameters' storage is uniquely owned again when the optimizer updates it in place.
@@ -130,7 +146,7 @@ extension Sequential {
         defer { for parameter in parameters { parameter.value = parameter.value.detached() } }
         let predictions = self(tape.constant(inputs, name: "input"))
         let lossValue = loss(predictions: predictions, targets: targets)
-        let gradients = tape.gradient(of: lossValue, wrt: parameters.map(\.value))
+        let gradients = tape.gradient(of: lossValue, wrt: parameters.map { $0.value })
         return (lossValue.scalar, predictions.detached(), gradients)
     }
 
