@@ -12,8 +12,7 @@ extension LabeledImages: BatchSource {
 
     /// The images `[n, rows, columns]` scaled to [0, 1] and their labels `[n]`.
     public func batch(at indices: ArraySlice<Int>) -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
-        var inputs = Tensor<Float>(zeros: [indices.count, rows, columns])
-        inputs.withUnsafeMutableScalars { gatherImages(at: indices, into: $0) }
+        let inputs = Tensor<Float>(shape: [indices.count, rows, columns]) { gatherImages(at: indices, into: $0) }
         let targets = Tensor<Float>(indices.map { Float(labels[$0]) })
         return (inputs, targets)
     }

@@ -131,6 +131,10 @@ public struct LabeledImages: Sendable, Equatable {
             pixels: Array(pixels[..<(kept * pixelsPerImage)]), labels: Array(labels[..<kept]))
     }
 
+    /// `Float(v) / 255` for every byte `v`: a table lookup per pixel instead of a division,
+    /// with the same values.
+    private static let normalized: [Float] = (0...255).map { Float($0) / 255 }
+
     /// Writes the images at `indices`, in order, into `buffer` as `Float` pixel / 255 (0 to 1).
     ///
     /// Image `k` of the batch fills `buffer[k * pixelsPerImage ..< (k + 1) * pixelsPerImage]`.
@@ -146,14 +150,15 @@ public struct LabeledImages: Sendable, Equatable {
         guard let destination = buffer.baseAddress else { return }
         pixels.withUnsafeBufferPointer { source in
             guard let source = source.baseAddress else { return }
-            var output = destination
-            for index in indices {
-                precondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
-                let input = source + index * width
-                for pixel in 0..<width {
-                    output[pixel] = Float(input[pixel]) / 255
+            Self.normalized.withUnsafeBufferPointer { table in
+                guard let table = table.baseAddress else { return }
+                var output = destination
+                for index in indices {
+                    precondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
+                    let input = source + index * width
+                    for pixel in 0..<width { output[pixel] = table[Int(input[pixel])] }
+                    output += width
                 }
-                output += width
             }
         }
     }

@@ -42,7 +42,7 @@ struct FashionDemo {
 
         // 5. Wrap the model with Softmax and predict the test set.
         let probabilityModel = Sequential<Float>(name: "probability_model", inputShape: [28, 28], layers: [model, Softmax()])
-        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 10_000) }
+        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 1000) }
         let inspected = predictions[Self.inspectedImage]
         let predictedClass = inspected.argmax(alongAxis: 0)[0]
         say("predictions[\(Self.inspectedImage)] (predicted for 10,000 test images in \(format(predictSeconds * 1000, digits: 1)) ms):")

@@ -90,6 +90,17 @@ extension Tensor {
         _ = UnsafeMutableBufferPointer(start: storage.base, count: count).initialize(from: scalars)
     }
 
+    /// Creates a tensor of the given shape whose scalars `body` writes, in row-major order,
+    /// without initialising them first (like `Array(unsafeUninitializedCapacity:)`).
+    ///
+    /// - Parameter body: must write every scalar of the buffer it is given.
+    public init(
+        shape: [Int], initializingScalarsWith body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        self.init(uninitializedShape: shape)
+        try body(UnsafeMutableBufferPointer(start: storage.base, count: scalarCount))
+    }
+
     /// Creates a tensor of the given shape with every scalar equal to `value`.
     public init(repeating value: Scalar, shape: [Int]) {
         self.init(shape: shape, storage: TensorStorage(repeating: value, count: Self.count(of: shape)))
