@@ -22,6 +22,14 @@ struct DemoPictures {
         let classNames = FashionMNIST.classNames
         let predicted = predictions.argmax(alongAxis: 1)
 
+        try ModelDiagram(model).write(to: folder.appendingPathComponent("model.svg"))
+
+        // One recorded training step on the first 32 training images, with its gradient flow.
+        let batch = data.train.batch(at: Array(0..<32)[...])
+        let step = try model.recordStep(inputs: batch.inputs, targets: batch.targets)
+        try TapeGraph(step: step, title: "One training step of the Fashion MLP, with gradient norms")
+            .write(to: folder.appendingPathComponent("tape.svg"))
+
         let curves = TrainingCurves(
             TrainingHistory(loss: history["loss"], accuracy: history["accuracy"],
                             validationLoss: history.metricNames.contains("val_loss") ? history["val_loss"] : nil,
@@ -44,6 +52,6 @@ struct DemoPictures {
         try PredictionGallery(items: items, classNames: classNames, title: "Predictions on the first 15 test images", columns: 5)
             .write(to: folder.appendingPathComponent("predictions.svg"))
 
-        announce("Wrote training-curves.svg, confusion-matrix.svg and predictions.svg to \(folder.path)")
+        announce("Wrote model.svg, tape.svg, training-curves.svg, confusion-matrix.svg and predictions.svg to \(folder.path)")
     }
 }
