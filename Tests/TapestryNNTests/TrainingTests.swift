@@ -149,3 +149,24 @@ final class TrainingTests: XCTestCase {
         }
     }
 }
+
+final class AnomalyDetectionTests: XCTestCase {
+    func testFitReportsTheFirstBadOpWithItsLayerAndKeepsTheWeights() throws {
+        let model = TrainingTests.spiralModel()
+        model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true))
+        model.detectsAnomalies = true
+        let before = model.parameters.map(\.value)
+        var x = Tensor<Float>(zeros: [32, 2])
+        x[5, 1] = .infinity     // ∞ · 0 weights → NaN in the first layer's linear op
+        model.parameters[0].value[1, 0] = 0
+        XCTAssertThrowsError(try model.fit(x, Tensor(zeros: [32]), epochs: 1, verbose: 0)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("op 'linear'"), message)
+            XCTAssertTrue(message.contains("layer dense"), message)
+            XCTAssertTrue(message.contains("[32, 64]"), message)
+        }
+        var expected = before
+        expected[0][1, 0] = 0
+        XCTAssertEqual(model.parameters.map(\.value), expected, "no update after the anomaly")
+    }
+}

@@ -26,6 +26,13 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     /// What `compile` configured.
     var configuration: TrainingConfiguration<Scalar>?
 
+    /// When true, every training step checks each op's output and each pullback's
+    /// cotangents for NaN and infinity (like `torch.autograd.detect_anomaly`), and `fit`
+    /// throws `ModelError.anomaly` naming the first offending op, its layer and its shape,
+    /// before the optimizer touches the weights. Off by default: it costs a pass over
+    /// every intermediate tensor.
+    public var detectsAnomalies = false
+
     /// Creates a model from layers.
     ///
     /// - Precondition: explicit layer names are unique.

@@ -16,6 +16,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case emptyDataset(operation: String)
     /// An argument outside its range (batch size 0, a validation split of 1.5, …).
     case invalidArgument(String)
+    /// Anomaly detection found a NaN or infinity (see `Sequential.detectsAnomalies`).
+    case anomaly(String)
 
     /// A one-line explanation.
     public var description: String {
@@ -34,6 +36,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "\(operation): the dataset is empty"
         case .invalidArgument(let message):
             message
+        case .anomaly(let message):
+            "anomaly detected: \(message); the weights are those before this batch"
         }
     }
 }

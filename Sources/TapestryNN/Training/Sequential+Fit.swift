@@ -83,7 +83,7 @@ extension Sequential {
                 let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
                 let (inputs, targets) = data.batch(at: batchIndices)
                 try configuration.loss.validate(targets: targets, outputShape: outputShape, sampleIndices: batchIndices)
-                let (loss, predictions, gradients) = computeGradients(inputs: inputs, targets: targets, parameters: parameters,
+                let (loss, predictions, gradients) = try computeGradients(inputs: inputs, targets: targets, parameters: parameters,
                                                                       loss: configuration.loss)
                 for callback in callbacks {
                     if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
@@ -130,7 +130,7 @@ extension Sequential {
         let outputShape = try validate(sampleShape: Array(inputs.shape.dropFirst()), operation: "trainOnBatch")
         try configuration.loss.validate(targets: targets, outputShape: outputShape, sampleIndices: Array(0..<targets.shape[0])[...])
         let parameters = trainableParameters
-        let (loss, _, gradients) = computeGradients(inputs: inputs, targets: targets, parameters: parameters, loss: configuration.loss)
+        let (loss, _, gradients) = try computeGradients(inputs: inputs, targets: targets, parameters: parameters, loss: configuration.loss)
         configuration.optimizer.update(parameters, with: gradients)
         return Double(loss)
     }
@@ -140,13 +140,15 @@ extension Sequential {
     /// parameters' storage is uniquely owned again when the optimizer updates it in place.
     func computeGradients(
         inputs: Tensor<Scalar>, targets: Tensor<Scalar>, parameters: [Parameter<Scalar>], loss: any Loss
-    ) -> (loss: Scalar, predictions: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    ) throws -> (loss: Scalar, predictions: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
         let tape = Tape<Scalar>()
+        tape.detectsAnomalies = detectsAnomalies
         for parameter in parameters { parameter.value = tape.watch(parameter.value, name: parameter.name) }
         defer { for parameter in parameters { parameter.value = parameter.value.detached() } }
         let predictions = self(tape.constant(inputs, name: "input"))
         let lossValue = loss(predictions: predictions, targets: targets)
         let gradients = tape.gradient(of: lossValue, wrt: parameters.map { $0.value })
+        if let anomaly = tape.firstAnomaly { throw ModelError.anomaly(anomaly.description) }
         return (lossValue.scalar, predictions.detached(), gradients)
     }
 
