@@ -42,5 +42,11 @@ e2e: deps
 demo: deps
 	$(SWIFT) run -c release fashion
 
+# The benchmark suite (Benchmarks/, ordo-one/benchmark with malloc counting): a package of
+# its own, so make test never builds it. Benchmarks/compare/run.sh compares with PyTorch,
+# JAX and Keras.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
 clean:
 	rm -rf .build

@@ -1,0 +1,84 @@
+import Benchmark
+import Foundation
+import Tapestry
+import TapestryData
+import TapestryNN
+import TapestryViz
+
+// The figures issue #6 asks for: a training step, one epoch, predicting the 10,000 test
+// images, loading and verifying the dataset, and rendering the model diagram.
+
+/// The classic Fashion MLP, compiled as the demo compiles it.
+private func fashionModel() -> Sequential<Float> {
+    setRandomSeed(2026)
+    let model = Sequential<Float>(inputShape: [28, 28]) {
+        Flatten()
+        Dense(inputSize: 784, outputSize: 64, activation: .relu)
+        Dense(inputSize: 64, outputSize: 64, activation: .relu)
+        Dense(inputSize: 64, outputSize: 10)
+    }
+    model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
+    return model
+}
+
+nonisolated(unsafe) private var dataset: FashionMNIST?
+
+private func fashionData() throws -> FashionMNIST {
+    if let dataset { return dataset }
+    let loaded = try FashionMNIST.load()
+    dataset = loaded
+    return loaded
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let metrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident]
+
+    Benchmark("train step (batch 32)", configuration: .init(metrics: metrics, warmupIterations: 50, maxIterations: 2000)) { benchmark in
+        let data = try fashionData()
+        let model = fashionModel()
+        let batches = (0..<50).map { data.train.batch(at: Array(($0 * 32)..<($0 * 32 + 32))[...]) }
+        var next = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let batch = batches[next % batches.count]
+            next += 1
+            blackHole(try model.trainOnBatch(batch.inputs, batch.targets))
+        }
+    }
+
+    Benchmark("one epoch (60,000 images, batch 32)",
+              configuration: .init(metrics: metrics, warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5)) { benchmark in
+        let data = try fashionData()
+        let model = fashionModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.fit(data.train, epochs: 1, batchSize: 32, verbose: 0))
+        }
+    }
+
+    Benchmark("predict 10,000 test images",
+              configuration: .init(metrics: metrics, warmupIterations: 3, maxIterations: 50)) { benchmark in
+        let data = try fashionData()
+        let model = fashionModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.predict(data.test, batchSize: 1000))
+        }
+    }
+
+    Benchmark("load and verify Fashion-MNIST",
+              configuration: .init(metrics: metrics, warmupIterations: 1, maxIterations: 10)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try FashionMNIST.load())
+        }
+    }
+
+    Benchmark("render the model diagram (SVG)",
+              configuration: .init(metrics: metrics, warmupIterations: 5, maxIterations: 500)) { benchmark in
+        let model = fashionModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try ModelDiagram(model).renderSVG())
+        }
+    }
+}
