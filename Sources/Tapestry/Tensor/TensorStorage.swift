@@ -14,7 +14,7 @@ final class TensorStorage<Scalar>: @unchecked Sendable {
     @usableFromInline
     init(uninitializedCount count: Int) {
         self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
+        base = BufferPool.allocate(bytes: count * MemoryLayout<Scalar>.stride).bindMemory(to: Scalar.self, capacity: count)
     }
 
     @usableFromInline
@@ -30,5 +30,5 @@ final class TensorStorage<Scalar>: @unchecked Sendable {
         return result
     }
 
-    deinit { base.deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Scalar>.stride) }
 }
