@@ -17,6 +17,8 @@ extension Tensor {
     ///   - forward: computes the output.
     ///   - pullback: maps the output's cotangent (with the operands and the output) to one
     ///     cotangent per operand, each of that operand's shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func differentiable(
         _ name: String, operands: [Tensor],
         forward: ([Tensor]) -> Tensor,

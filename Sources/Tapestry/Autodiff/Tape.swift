@@ -38,12 +38,16 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Starts tracking `value` as a variable: ops on the returned tensor are recorded, and
     /// gradients with respect to it can be asked for.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func watch(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
         appendLeaf(value, kind: .variable, name: name, requiresGradient: true)
     }
 
     /// Records `value` as a named constant: it appears on the tape (and in its pictures),
     /// but no gradient is computed for it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func constant(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
         appendLeaf(value, kind: .constant, name: name, requiresGradient: false)
     }
@@ -91,6 +95,8 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     /// Differentiable ops call this after computing their forward value; see
     /// `Tensor.differentiable(_:operands:forward:pullback:)` for the public way to define
     /// your own op.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @usableFromInline
     func record(
         _ op: String, operands: [Tensor<Scalar>], output: Tensor<Scalar>, pullback: @escaping Pullback
@@ -167,6 +173,8 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// The gradient of `output` (summed, if it is not a scalar) with respect to each of
     /// `variables`; a variable that does not reach the output gets zeros.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gradient(
         of output: Tensor<Scalar>, wrt variables: [Tensor<Scalar>], seed: Tensor<Scalar>? = nil
     ) -> [Tensor<Scalar>] {
@@ -175,6 +183,8 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// The gradient of `output` (summed, if it is not a scalar) with respect to `variable`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gradient(of output: Tensor<Scalar>, wrt variable: Tensor<Scalar>, seed: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
         gradient(of: output, wrt: [variable], seed: seed)[0]
     }
@@ -244,6 +254,8 @@ extension Tensor {
     public var requiresGradient: Bool { node.map { $0.requiresGradient && $0.tape != nil } ?? false }
 
     /// The same value, no longer tracked: gradients stop here (`stop_gradient`, `detach`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func detached() -> Tensor {
         var copy = self
         copy.node = nil
@@ -258,6 +270,8 @@ extension Tensor {
     }
 
     /// The tape that records an op with these operands, if any of them is tracked.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @usableFromInline
     static func recordingTape(_ a: Tensor, _ b: Tensor) -> Tape<Scalar>? {
         a.recordingTape ?? b.recordingTape

@@ -3,6 +3,8 @@
 
 extension Tensor {
     /// Element-wise sum, broadcasting.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.add, lhs, rhs, name: "add")
         guard let tape = recordingTape(lhs, rhs) else { return result }
@@ -13,6 +15,8 @@ extension Tensor {
     }
 
     /// Element-wise difference, broadcasting.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.subtract, lhs, rhs, name: "subtract")
         guard let tape = recordingTape(lhs, rhs) else { return result }
@@ -23,6 +27,8 @@ extension Tensor {
     }
 
     /// Element-wise product, broadcasting.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.multiply, lhs, rhs, name: "multiply")
         guard let tape = recordingTape(lhs, rhs) else { return result }
@@ -33,6 +39,8 @@ extension Tensor {
     }
 
     /// Element-wise quotient, broadcasting.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.divide, lhs, rhs, name: "divide")
         guard let tape = recordingTape(lhs, rhs) else { return result }
@@ -43,49 +51,75 @@ extension Tensor {
     }
 
     /// Element-wise negation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static prefix func - (x: Tensor) -> Tensor {
         x.unary(.negate, "negate") { g, _, _ in -g }
     }
 
     /// Adds a scalar to every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Tensor, rhs: Scalar) -> Tensor {
         lhs.unary(.addScalar(rhs), "add") { g, _, _ in g }
     }
 
     /// Adds a scalar to every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs + lhs }
 
     /// Subtracts a scalar from every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs + (-rhs) }
 
     /// Subtracts every element from a scalar.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { -rhs + lhs }
 
     /// Multiplies every element by a scalar.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Tensor, rhs: Scalar) -> Tensor {
         lhs.unary(.scale(rhs), "multiply") { g, _, _ in g * rhs }
     }
 
     /// Multiplies every element by a scalar.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs * lhs }
 
     /// Divides every element by a scalar.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs * (1 / rhs) }
 
     /// Divides a scalar by every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { Tensor(lhs) / rhs }
 
     /// Adds `rhs` into `lhs` (a new value; recorded like `+`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
 
     /// Subtracts `rhs` from `lhs` (a new value; recorded like `-`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs - rhs }
 
     /// Multiplies `lhs` by `rhs` (a new value; recorded like `*`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs * rhs }
 
     /// `1` where the elements are equal, else `0`, broadcasting (not differentiable: the
     /// result is never tracked). The mean of it is an accuracy.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func elementsEqual(_ other: Tensor) -> Tensor {
         ElementwiseKernels.apply(.equal, self, other, name: "equal")
     }
@@ -94,6 +128,8 @@ extension Tensor {
 extension Tensor {
     /// Applies a unary kernel and records it with a pullback computed from the cotangent,
     /// the input and the output.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @usableFromInline
     func unary(
         _ op: UnaryOperator<Scalar>, _ name: String,

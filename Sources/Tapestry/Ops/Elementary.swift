@@ -2,18 +2,28 @@
 
 extension Tensor {
     /// `eˣ` element-wise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func exp() -> Tensor { unary(.exp, "exp") { g, _, y in g * y } }
 
     /// Natural logarithm element-wise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func log() -> Tensor { unary(.log, "log") { g, x, _ in g / x } }
 
     /// Square root element-wise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sqrt() -> Tensor { unary(.sqrt, "sqrt") { g, _, y in g / (y * 2) } }
 
     /// `x²` element-wise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func squared() -> Tensor { unary(.square, "square") { g, x, _ in g * x * 2 } }
 
     /// Each scalar limited to `range`; the gradient passes where the input is inside it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func clipped(to range: ClosedRange<Scalar>) -> Tensor {
         let (lower, upper) = (range.lowerBound, range.upperBound)
         return unary(.clip(lower: lower, upper: upper), "clip") { g, x, _ in
@@ -22,6 +32,8 @@ extension Tensor {
     }
 
     /// `xᵖ` element-wise for a scalar exponent.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func raised(toPower exponent: Scalar) -> Tensor {
         unary(.power(exponent), "pow") { g, x, _ in
             ElementwiseKernels.apply(.powerGradient(exponent), g, x, name: "pow")

@@ -9,6 +9,8 @@ extension Tensor {
     ///   - logits: unnormalised scores of shape `[batch, classes]`.
     ///   - labels: one class index in `0..<classes` per row.
     /// - Precondition: one label per row, each in range.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func sparseSoftmaxCrossEntropy(logits: Tensor, labels: [Int32]) -> Tensor {
         precondition(logits.rank == 2, "sparse_softmax_cross_entropy: logits must be [batch, classes], got shape \(logits.shape)")
         precondition(labels.count == logits.shape[0],

@@ -5,6 +5,8 @@ extension Tensor {
     ///
     /// Its pullback calls BLAS with transpose flags (`g · otherᵀ`, `selfᵀ · g`) and skips
     /// the product for an operand that needs no gradient (an input batch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(rank == 2 && other.rank == 2 && shape[1] == other.shape[0],
                      "matmul: shapes \(shape) and \(other.shape) are not [m, k] and [k, n]")
@@ -19,6 +21,8 @@ extension Tensor {
     /// The affine map `self · weight + bias` of a `[batch, in]` input, a `[in, out]` weight
     /// and an `[out]` bias, fused: one BLAS call accumulates into rows pre-filled with the
     /// bias, and one tape entry (`linear`) holds the three pullbacks.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func linear(weight: Tensor, bias: Tensor) -> Tensor {
         precondition(rank == 2 && weight.rank == 2 && shape[1] == weight.shape[0],
                      "linear: shapes \(shape) and \(weight.shape) are not [batch, in] and [in, out]")

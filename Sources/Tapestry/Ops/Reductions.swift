@@ -3,6 +3,8 @@
 
 extension Tensor {
     /// The sum of all scalars, as a rank-0 tensor.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum() -> Tensor {
         let result = Tensor(withUnsafeScalars { ReductionKernels.sum($0) })
         guard let tape = recordingTape else { return result }
@@ -12,6 +14,8 @@ extension Tensor {
 
     /// The sum along `axis` (negative counts from the end), dropping that axis unless
     /// `keepingDimension` is true.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let axis = normalized(axis: axis, op: "sum")
         let result = ReductionKernels.reduce(.sum, self, axis: axis, keepingDimension: keepingDimension)
@@ -25,20 +29,28 @@ extension Tensor {
     }
 
     /// The mean of all scalars, as a rank-0 tensor.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func mean() -> Tensor { sum() / Scalar(Swift.max(scalarCount, 1)) }
 
     /// The mean along `axis`, dropping it unless `keepingDimension` is true.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func mean(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let size = shape[normalized(axis: axis, op: "mean")]
         return sum(alongAxis: axis, keepingDimension: keepingDimension) / Scalar(Swift.max(size, 1))
     }
 
     /// The largest scalar, as a rank-0 tensor; the gradient goes to its first occurrence.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func max() -> Tensor {
         reshaped(to: [scalarCount]).max(alongAxis: 0)
     }
 
     /// The largest scalar along `axis`; the gradient goes to the first maximum of each slice.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func max(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let axis = normalized(axis: axis, op: "max")
         let result = ReductionKernels.reduce(.max, self, axis: axis, keepingDimension: keepingDimension)
@@ -64,16 +76,22 @@ extension Tensor {
     /// The index of the largest scalar along `axis` (the first on ties); not
     /// differentiable. For logits of shape `[batch, classes]`, `argmax(alongAxis: 1)` gives
     /// the predicted classes.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func argmax(alongAxis axis: Int = -1) -> [Int] {
         ReductionKernels.argmax(self, axis: normalized(axis: axis, op: "argmax"))
     }
 
     /// The scalars as class indices (`Int32`), or `nil` if any is not a whole number in
     /// `0...Int32.max`; for labels stored in a float tensor. Not differentiable.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func classIndices() -> [Int32]? { LabelKernels.classIndices(self) }
 
     /// The cotangent `self` (of a broadcast result) summed over the axes along which an
     /// operand of `shape` was broadcast, so that it has the operand's shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @usableFromInline
     func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }

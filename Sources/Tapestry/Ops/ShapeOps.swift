@@ -3,6 +3,8 @@
 extension Tensor {
     /// The same scalars viewed with another shape of the same count; one dimension may be
     /// `-1` and is then inferred.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func reshaped(to newShape: [Int]) -> Tensor {
         var resolved = newShape
         if let inferred = newShape.firstIndex(of: -1) {
@@ -21,6 +23,8 @@ extension Tensor {
 
     /// A batch flattened to `[batch, features]`: the first dimension is kept and the rest
     /// are joined (what Keras's `Flatten` does).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func flattened() -> Tensor {
         precondition(rank >= 1, "flatten: needs a batch dimension, got shape \(shape)")
         let result = reshaped(to: [shape[0], shape.dropFirst().reduce(1, *)])
@@ -28,6 +32,8 @@ extension Tensor {
     }
 
     /// The transpose of a matrix.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func transposed() -> Tensor {
         precondition(rank == 2, "transpose: needs a matrix, got shape \(shape); use transposed(permutation:)")
         let result = MatrixKernels.transpose(self)
@@ -36,6 +42,8 @@ extension Tensor {
     }
 
     /// The axes reordered: `result.shape[i] == shape[permutation[i]]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func transposed(permutation: [Int]) -> Tensor {
         precondition(permutation.sorted() == Array(0..<rank),
                      "transpose: permutation \(permutation) does not fit shape \(shape)")
@@ -50,6 +58,8 @@ extension Tensor {
 
     /// The slices along the first axis at `indices`, in that order (rows of a matrix,
     /// images of a batch); repeated indices are allowed, and their gradients add up.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gathering(atIndices indices: [Int]) -> Tensor {
         precondition(rank >= 1, "gather: needs rank ≥ 1, got shape \(shape)")
         let rowCount = shape[0]
@@ -77,6 +87,8 @@ extension Tensor {
     /// One-hot rows: `result[i, labels[i]] == 1`, zeros elsewhere.
     ///
     /// - Precondition: each label is in `0..<depth`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(oneHot labels: [Int], depth: Int) {
         self.init(zeros: [labels.count, depth])
         for (row, label) in labels.enumerated() {

@@ -16,6 +16,8 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     case softmax
 
     /// Applies the activation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         switch self {
         case .linear: x

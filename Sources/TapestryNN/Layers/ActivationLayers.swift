@@ -9,6 +9,8 @@ public final class ReLU<Scalar: TensorScalar>: Layer {
     /// `relu`.
     public var activationName: String? { "relu" }
     /// `max(input, 0)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.relu() }
     /// The input's shape.
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
@@ -24,6 +26,8 @@ public final class Softmax<Scalar: TensorScalar>: Layer {
     /// `softmax`.
     public var activationName: String? { "softmax" }
     /// Softmax over the last axis.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.softmax() }
     /// The input's shape.
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }

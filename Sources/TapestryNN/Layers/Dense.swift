@@ -43,6 +43,8 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     public var activationName: String? { activation.description }
 
     /// `activation(input · kernel + bias)` for a `[batch, inputSize]` input.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(input.rank == 2 && input.shape[1] == inputSize,
                      "\(name) (Dense): expected input [batch, \(inputSize)], got \(input.shape)")

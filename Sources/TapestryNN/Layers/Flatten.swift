@@ -9,6 +9,8 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
     public init(name: String = "") { self.name = name }
 
     /// The batch, flattened.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.flattened() }
 
     /// The product of the sample's dimensions.

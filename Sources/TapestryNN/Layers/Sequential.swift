@@ -75,6 +75,8 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     public var trainableParameters: [Parameter<Scalar>] { parameters.filter { $0.isTrainable } }
 
     /// Applies the layers in order, each labelled with its name on the tape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         layers.reduce(input) { x, layer in layer.applyLabelled(to: x) }
     }

@@ -29,6 +29,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     }
 
     /// One Adam step for each parameter.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>]) {
         precondition(parameters.count == gradients.count, "Adam: \(parameters.count) parameters but \(gradients.count) gradients")
         step += 1

@@ -24,6 +24,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     }
 
     /// One SGD step for each parameter.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>]) {
         precondition(parameters.count == gradients.count, "SGD: \(parameters.count) parameters but \(gradients.count) gradients")
         for (parameter, gradient) in zip(parameters, gradients) {

@@ -28,6 +28,8 @@ public struct SparseCategoricalCrossentropy: Loss {
     public var name: String { "sparse_categorical_crossentropy" }
 
     /// The batch mean of `−log p[label]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Tensor<Scalar> {
         // `validate` has checked the labels.
         let labels = targets.classIndices() ?? []
@@ -39,6 +41,8 @@ public struct SparseCategoricalCrossentropy: Loss {
     }
 
     /// Labels must be integers in `0..<classes`, one per sample.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func validate<Scalar: TensorScalar>(targets: Tensor<Scalar>, outputShape: [Int], sampleIndices: ArraySlice<Int>) throws {
         guard outputShape.count == 1 else {
             throw ModelError.incompatibleTargets(expected: "[] (one class label per sample, for outputs \(outputShape))", got: Array(targets.shape.dropFirst()))
@@ -63,6 +67,8 @@ public struct CategoricalCrossentropy: Loss {
     public var name: String { "categorical_crossentropy" }
 
     /// The batch mean of `−Σ t · log p`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Tensor<Scalar> {
         let logProbabilities = fromLogits
             ? predictions.logSoftmax()
@@ -71,6 +77,8 @@ public struct CategoricalCrossentropy: Loss {
     }
 
     /// Targets must have the outputs' shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func validate<Scalar: TensorScalar>(targets: Tensor<Scalar>, outputShape: [Int], sampleIndices: ArraySlice<Int>) throws {
         guard Array(targets.shape.dropFirst()) == outputShape else {
             throw ModelError.incompatibleTargets(expected: "\(outputShape) (one-hot)", got: Array(targets.shape.dropFirst()))
@@ -87,11 +95,15 @@ public struct MeanSquaredError: Loss {
     public var name: String { "mean_squared_error" }
 
     /// `mean((predictions − targets)²)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Tensor<Scalar> {
         (predictions - targets.reshaped(to: predictions.shape)).squared().mean()
     }
 
     /// Targets must hold one value per output.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func validate<Scalar: TensorScalar>(targets: Tensor<Scalar>, outputShape: [Int], sampleIndices: ArraySlice<Int>) throws {
         guard targets.scalarCount == targets.shape[0] * outputShape.reduce(1, *) else {
             throw ModelError.incompatibleTargets(expected: "\(outputShape)", got: Array(targets.shape.dropFirst()))
@@ -100,6 +112,8 @@ public struct MeanSquaredError: Loss {
 }
 
 /// Throws unless every target is a whole number in `0..<classCount`.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func validateClassLabels<Scalar: TensorScalar>(_ targets: Tensor<Scalar>, classCount: Int, sampleIndices: ArraySlice<Int>) throws {
     if let labels = targets.classIndices(), labels.allSatisfy({ $0 < classCount }) { return }
     // The slow path finds the first bad label for the message.

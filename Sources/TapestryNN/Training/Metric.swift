@@ -14,6 +14,8 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     public var name: String { rawValue }
 
     /// The number of correct samples in a batch (the mean is taken over the epoch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func correctCount<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Int {
         let predicted = predictions.argmax(alongAxis: -1)
         let sparse: Bool

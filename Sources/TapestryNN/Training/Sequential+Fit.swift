@@ -122,6 +122,8 @@ extension Sequential {
     /// One gradient step on one batch, like Keras's `train_on_batch`: returns the batch's
     /// loss before the update.
     @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func trainOnBatch(_ inputs: Tensor<Scalar>, _ targets: Tensor<Scalar>) throws -> Double {
         let configuration = try requireConfiguration(for: "trainOnBatch")
         guard inputs.rank >= 1, targets.rank >= 1, inputs.shape[0] == targets.shape[0] else {
@@ -138,6 +140,8 @@ extension Sequential {
     /// Forward and backward on one batch: the loss, the (untracked) predictions and the
     /// gradients of the trainable parameters. The tape lives only inside this call, so the
     /// parameters' storage is uniquely owned again when the optimizer updates it in place.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func computeGradients(
         inputs: Tensor<Scalar>, targets: Tensor<Scalar>, parameters: [Parameter<Scalar>], loss: any Loss
     ) throws -> (loss: Scalar, predictions: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
@@ -181,6 +185,8 @@ struct MetricTotals {
         correct = Array(repeating: 0, count: metrics.count)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func add<Scalar: TensorScalar>(loss: Double, predictions: Tensor<Scalar>, targets: Tensor<Scalar>) {
         let count = predictions.shape[0]
         samples += count
