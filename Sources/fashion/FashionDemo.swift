@@ -12,9 +12,18 @@ struct FashionDemo {
     static let inspectedImage = 3
 
     func run() throws {
-        // 1. Load the data; the images stay bytes and are normalised batch by batch.
+        // Fail on an unusable output folder now, not after training.
+        let outputFolder = URL(fileURLWithPath: options.output, isDirectory: true)
+        try OutputFolder.prepare(outputFolder)
+
+        // 1. Load the data; the images stay bytes and are normalised batch by batch. A folder
+        //    given with --data-dir is used as is (a typo must not silently pick other data);
+        //    otherwise FASHION_MNIST_DIR, the user cache and Debian's package are searched.
         let (data, loadSeconds) = try timed {
-            try FashionMNIST.load(from: options.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) })
+            if let directory = options.dataDir {
+                return try FashionMNIST.load(exactlyFrom: URL(fileURLWithPath: directory, isDirectory: true))
+            }
+            return try FashionMNIST.load()
         }
         say("Loaded Fashion-MNIST from \(data.directory.path): \(data.train.count) training and "
             + "\(data.test.count) test images of \(data.train.rows)×\(data.train.columns) in \(format(loadSeconds, digits: 2)) s")
@@ -60,7 +69,7 @@ struct FashionDemo {
             say("Saved weights to \(path)")
         }
         try DemoPictures(model: model, history: history, data: data, predictions: predictions)
-            .write(to: URL(fileURLWithPath: options.output, isDirectory: true), announce: say)
+            .write(to: outputFolder, announce: say)
         if let path = options.metricsJSON {
             let report = MetricsReport(
                 epochs: history.epochs,
