@@ -8,7 +8,7 @@ APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests e2e demo bench fuzz fuzz-regression clean
+.PHONY: deps build test unit-tests e2e demo bench clean
 
 deps:
 	@missing=""; \
@@ -24,7 +24,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-test: deps unit-tests e2e
+test: deps unit-tests fuzz-regression e2e
 
 unit-tests: deps
 	$(SWIFT) build --build-tests
@@ -50,3 +50,6 @@ bench: deps
 
 clean:
 	rm -rf .build
+
+# make fuzz, make fuzz-regression (part of make test), make fuzz-merge.
+include Tests/Fuzz/Fuzz.mk

@@ -58,5 +58,22 @@ let package = Package(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "CZlib"]),
         .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
+
+        // Reliability: a child process killed mid-save, and the fashion command's failures.
+        .executableTarget(
+            name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryNN"],
+            path: "Tests/Support/checkpoint-writer"),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: ["Tapestry", "TapestryNN", "TapestryViz", "CZlib", "fashion", "checkpoint-writer"]),
+
+        // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each
+        // replays its saved corpus (`make fuzz-regression`, part of `make test`).
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzIDX"),
+        .executableTarget(name: "FuzzGzip", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzGzip"),
+        .executableTarget(
+            name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
+        .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
     ]
 )

@@ -174,6 +174,26 @@ public enum IDX {
                 return overflow ? nil : product
             }
         }
+        // A zero dimension makes the array empty whatever the others are, but code that
+        // multiplies some of them (rows × columns) must not overflow: refuse dimensions whose
+        // non-zero product, in bytes, does not fit in an Int.
+        if shape.contains(0) {
+            let nonZero = shape.filter { $0 != 0 }
+            var bytes: Int? = elementType.byteWidth
+            for size in nonZero {
+                bytes = bytes.flatMap { product in
+                    let (next, overflow) = product.multipliedReportingOverflow(by: size)
+                    return overflow ? nil : next
+                }
+            }
+            guard bytes != nil else {
+                throw DatasetError.invalidHeader(
+                    file: name,
+                    reason: "the dimensions \(shape.map(\.grouped).joined(separator: " × ")) of "
+                        + "\(elementType.byteWidth)-byte elements hold no element, but without the zero "
+                        + "they multiply past 2^63 bytes")
+            }
+        }
         let claimedBytes = elementCount.flatMap { count -> UInt64? in
             let (bytes, overflow) = count.multipliedReportingOverflow(by: UInt64(elementType.byteWidth))
             return overflow ? nil : bytes

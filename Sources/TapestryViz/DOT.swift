@@ -50,7 +50,11 @@ public enum DOT {
     /// entities, line breaks become `<BR/>`, tabs become spaces, control characters that XML
     /// forbids become U+FFFD, and backslashes are doubled — Graphviz expands `\N`, `\G` and
     /// `\\` inside HTML-like labels too (measured with Graphviz 2.42), so a lone backslash
-    /// would not survive.
+    /// would not survive. `]` becomes `&#93;`: Graphviz 2.43 rejects a text run that is just
+    /// `]` (a syntax error) and silently drops `]]` after a `<BR/>` (found by fuzzing).
+    ///
+    /// Graphviz rejects an element with nothing in it (`<FONT></FONT>`, `<I></I>`, an empty
+    /// label `<>`), so do not wrap the result of an empty string in one; a table cell may be empty.
     public static func htmlEscaped(_ text: String) -> String {
         var out = ""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count + 8)
@@ -63,6 +67,7 @@ public enum DOT {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            case "]": out += "&#93;"
             case "\n": out += "<BR/>"
             default: out.unicodeScalars.append(scalar)
             }

@@ -12,6 +12,9 @@ enum HTMLLabel {
         _ text: String, size: Double? = nil, color: RGBColor? = nil, bold: Bool = false
     ) -> String {
         let body = DOT.htmlEscaped(text)
+        // Graphviz rejects an element with nothing in it (`<FONT …></FONT>` is a syntax error),
+        // so empty text (an empty title or class name) is written as nothing at all.
+        guard !body.isEmpty else { return "" }
         var attributes = ""
         if bold { attributes += " FACE=\"\(ChartTheme.boldFont)\"" }
         if let size { attributes += " POINT-SIZE=\"\(DOT.number(size))\"" }

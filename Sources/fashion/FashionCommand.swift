@@ -12,8 +12,9 @@ struct FashionCommand: ParsableCommand {
         commandName: "fashion",
         abstract: "Train the classic Fashion-MNIST MLP (784 → 64 relu → 64 relu → 10) and write its pictures.",
         discussion: """
-        Finds the data in --data-dir, $FASHION_MNIST_DIR, ~/.cache/tapestry/fashion-mnist or \
-        /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), or downloads it.
+        Loads the data from --data-dir when given; otherwise from $FASHION_MNIST_DIR, \
+        ~/.cache/tapestry/fashion-mnist or /usr/share/datasets/fashion-mnist (Debian's \
+        dataset-fashion-mnist), downloading it into the cache if none has it.
         """)
 
     @Option(help: "Passes over the 60,000 training images.")

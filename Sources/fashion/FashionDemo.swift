@@ -15,6 +15,8 @@ struct FashionDemo {
         // Fail on an unusable output folder now, not after training.
         let outputFolder = URL(fileURLWithPath: options.output, isDirectory: true)
         try OutputFolder.prepare(outputFolder)
+        if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
+        if let path = options.metricsJSON { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--metrics-json") }
 
         // 1. Load the data; the images stay bytes and are normalised batch by batch. A folder
         //    given with --data-dir is used as is (a typo must not silently pick other data);

@@ -1,12 +1,14 @@
 import Foundation
 
-/// Checks, before any work, that the pictures can be written where they should go.
+/// Checks, before any work, that the pictures, weights and metrics can be written where
+/// they should go.
 enum OutputFolder {
     /// Why the output folder cannot be used.
     struct Unusable: Error, CustomStringConvertible {
         let path: String
         let reason: String
-        var description: String { "cannot write pictures to \(path): \(reason)" }
+        var what = "write pictures to"
+        var description: String { "cannot \(what) \(path): \(reason)" }
     }
 
     /// Creates `folder` (and its parents) if needed and checks that it is a writable folder.
@@ -23,6 +25,22 @@ enum OutputFolder {
             }
         }
         guard access(path, W_OK) == 0 else { throw Unusable(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// Checks that a file can be written at `url` (for `--save-weights`, `--metrics-json`):
+    /// it is not a folder, and its folder exists and is writable.
+    static func checkFile(_ url: URL, option: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Unusable(path: url.path, reason: "\(option) names a folder, not a file", what: "write")
+        }
+        let folder = url.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Unusable(path: url.path, reason: "the folder \(folder.path) does not exist", what: "write")
+        }
+        guard access(folder.path, W_OK) == 0 else {
+            throw Unusable(path: url.path, reason: "the folder \(folder.path) is not writable", what: "write")
+        }
     }
 
     /// A reason a person can act on: which ancestor is a file or not writable.
