@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Fashion-MNIST MLP comparison: Tapestry (Swift) vs PyTorch, JAX and TensorFlow/Keras.
+#
+#   Benchmarks/compare/run.sh [--epochs N] [--only tapestry,torch,jax,keras] [--out DIR]
+#
+# Creates Benchmarks/compare/.venv (if missing) and installs requirements.txt into it, builds
+# and runs the Swift demo `fashion`, runs each Python script under `/usr/bin/time -v` (peak
+# RSS), then prints compare.py's Markdown table. Results stay in DIR (default: a new
+# /tmp/tapestry-compare.XXXXXX). A system that fails is reported as unavailable; the others
+# still run. Run it on an otherwise idle machine: the numbers are wall-clock times.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+ALL="tapestry,torch,jax,keras"
+EPOCHS=5
+ONLY="$ALL"
+OUT=""
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --epochs) EPOCHS="$2"; shift 2 ;;
+    --epochs=*) EPOCHS="${1#*=}"; shift ;;
+    --only) ONLY="$2"; shift 2 ;;
+    --only=*) ONLY="${1#*=}"; shift ;;
+    --out) OUT="$2"; shift 2 ;;
+    --out=*) OUT="${1#*=}"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[[ "$EPOCHS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --epochs needs a positive integer" >&2; exit 2; }
+IFS=, read -r -a SELECTED <<< "$ONLY"
+for s in "${SELECTED[@]}"; do
+  [[ ",$ALL," == *",$s,"* ]] || { echo "run.sh: unknown system '$s' (choose from $ALL)" >&2; exit 2; }
+done
+selected() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+if [ -z "$OUT" ]; then OUT="$(mktemp -d /tmp/tapestry-compare.XXXXXX)"; fi
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+echo "results: $OUT"
+
+# GNU time for the peak RSS (Debian package `time`).
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null || true
+fi
+if [ ! -x /usr/bin/time ]; then echo "warning: no /usr/bin/time, peak RSS will be missing" >&2; fi
+
+read -r LOAD _ < /proc/loadavg
+if awk "BEGIN { exit !($LOAD > 0.5) }"; then
+  echo "warning: load average is $LOAD; other work on the machine skews these timings" >&2
+fi
+
+# run_timed NAME COMMAND... : runs COMMAND under /usr/bin/time -v, log in NAME.log.
+run_timed() {
+  local name="$1"; shift
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -v -o "$OUT/$name.time")
+  echo "== $name: $*"
+  local rc=0
+  "${timer[@]}" "$@" 2>&1 | tee "$OUT/$name.log" || rc=$?
+  if [ "$rc" != 0 ] || [ ! -s "$OUT/$name.json" ]; then
+    echo "failed (exit $rc), see $OUT/$name.log" > "$OUT/$name.status"
+    rm -f "$OUT/$name.json"
+    echo "== $name failed (exit $rc); continuing" >&2
+  fi
+}
+
+if selected tapestry; then
+  # Build first, untimed; then run the built binary directly (what `swift run -c release
+  # fashion ...` runs), so that the peak RSS is the demo's and not SwiftPM's.
+  echo "== tapestry: swift build -c release --product fashion"
+  if ! command -v swift >/dev/null; then
+    echo "unavailable: no swift toolchain on PATH" > "$OUT/tapestry.status"
+  elif ! swift build -c release --package-path "$ROOT" --product fashion > "$OUT/tapestry.build.log" 2>&1; then
+    echo "unavailable: the Swift demo did not build (see $OUT/tapestry.build.log)" > "$OUT/tapestry.status"
+    tail -n 20 "$OUT/tapestry.build.log" >&2
+  else
+    BIN="$(swift build -c release --package-path "$ROOT" --show-bin-path)/fashion"
+    run_timed tapestry "$BIN" --epochs "$EPOCHS" --verbose 0 --output "$OUT/tapestry-output" \
+      --metrics-json "$OUT/tapestry.json"
+  fi
+fi
+
+if selected torch || selected jax || selected keras; then
+  VENV="$HERE/.venv"
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  # (Re)install whenever requirements.txt differs from what was last installed.
+  if ! cmp -s "$HERE/requirements.txt" "$VENV/.requirements.installed"; then
+    "$VENV/bin/python" -m pip install --quiet -r "$HERE/requirements.txt"
+    cp "$HERE/requirements.txt" "$VENV/.requirements.installed"
+  fi
+  for s in torch jax keras; do
+    selected "$s" || continue
+    script="$HERE/${s}_mlp.py"
+    run_timed "$s" "$VENV/bin/python" "$script" --epochs "$EPOCHS" --json "$OUT/$s.json"
+  done
+fi
+
+echo
+python3 "$HERE/compare.py" --results "$OUT" --only "$ONLY" | tee "$OUT/table.md"
