@@ -51,5 +51,10 @@ bench: deps
 clean:
 	rm -rf .build
 
-# make fuzz, make fuzz-regression (part of make test), make fuzz-merge.
+# Fuzzing; the rules live in Tests/Fuzz/Fuzz.mk:
+#   make fuzz              each harness under libFuzzer + ASan for FUZZ_SECONDS (default 60)
+#   make fuzz-regression   replay the saved corpora (part of make test)
+#   make fuzz-merge        fold new inputs into the saved corpora
+fuzz:
+fuzz-regression:
 include Tests/Fuzz/Fuzz.mk
