@@ -33,7 +33,7 @@ final class CustomLayerTests: XCTestCase {
         }
         model.compile(optimizer: Adam(learningRate: 0.01),
                       loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
-        let (x, y) = TrainingTests.twoSpirals(perClass: 100)
+        let (x, y) = TrainingTests.twoSpirals(perClass: 100)   // 200 points on two interleaved spirals, labels 0/1
         let history = try model.fit(x, y, epochs: 300, verbose: 0)
 
         var generator = SeededRandomNumberGenerator(seed: 1)
