@@ -89,7 +89,7 @@ def main():
             print(f"| {r['label']} | {r['unavailable']} | | | | | |")
             continue
         ratio = f"{r['steady'] / tapestry['steady']:.2f}×" if tapestry else "–"
-        print(f"| {r['label']} | {r['steady']:.3f} s | {fmt_seconds(r['first'])} "
+        print(f"| {r['label']} | {r['steady']:.3f} s | {r['first']:.2f} s "
               f"| {fmt_seconds(r['predict'])} | {fmt_bytes(r['rss'])} "
               f"| {r['accuracy']:.4f} | {ratio} |")
 
