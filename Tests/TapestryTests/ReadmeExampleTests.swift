@@ -45,6 +45,7 @@ final class ReadmeStaysInSyncTests: XCTestCase {
             ("Tests/TapestryTests/ReadmeExampleTests.swift", "// README: begin", "// README: end"),
             ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom layer begin", "// README: custom layer end"),
             ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom training begin", "// README: custom training end"),
+            ("Tests/TapestryVizTests/ReadmeVizExampleTests.swift", "// README: pictures begin", "// README: pictures end"),
         ]
         for (path, begin, end) in sources {
             let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
