@@ -56,8 +56,11 @@ let package = Package(
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
         .testTarget(
             name: "TapestryDataTests",
-            dependencies: ["TapestryData", "CZlib"]),
+            dependencies: ["TapestryData", "CZlib", "TestSupport"]),
         .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
+
+        // Test files (gzip, IDX) shared by the data and reliability tests.
+        .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
 
         // Reliability: a child process killed mid-save, and the fashion command's failures.
         .executableTarget(
@@ -65,7 +68,7 @@ let package = Package(
             path: "Tests/Support/checkpoint-writer"),
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: ["Tapestry", "TapestryNN", "TapestryViz", "CZlib", "fashion", "checkpoint-writer"]),
+            dependencies: ["Tapestry", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer"]),
 
         // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each
         // replays its saved corpus (`make fuzz-regression`, part of `make test`).

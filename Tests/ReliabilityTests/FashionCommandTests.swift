@@ -6,6 +6,7 @@
 // path, and the output folder is checked before loading.
 
 import Foundation
+import TestSupport
 import XCTest
 
 final class FashionCommandTests: XCTestCase {

@@ -1,6 +1,7 @@
 // DatasetLocationTests.swift: the search order explicit > FASHION_MNIST_DIR > user cache > system.
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -1,6 +1,7 @@
 // DownloadTests.swift: downloading from a real HTTP server on 127.0.0.1 (python3 -m http.server).
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -1,6 +1,7 @@
 // FashionMNISTSyntheticTests.swift: loading and verifying a synthetic Fashion-MNIST directory.
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -3,6 +3,7 @@
 // them (rows × columns) would overflow and trap.
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -1,6 +1,7 @@
 // IDXTests.swift: decoding synthetic gzip IDX files, and every way a file can be bad.
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -1,6 +1,7 @@
 // LabeledImagesTests.swift: splits built from IDX files, cross-file checks, batch gathering.
 
 import Foundation
+import TestSupport
 import TapestryData
 import XCTest
 

@@ -1,6 +1,7 @@
 // ChildProcess.swift: running the package's own executables from tests.
 
 import Foundation
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -9,11 +10,6 @@ import Glibc
 import Darwin
 #endif
 
-/// An error thrown by test helpers, with a message for the failure report.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// The built products of this package: the folder `swift build` puts executables in.
 enum BuiltProducts {

@@ -1,52 +1,7 @@
 // SyntheticData.swift: small gzip IDX files laid out like Fashion-MNIST, and ways to spoil them.
-// (The same approach as Tests/TapestryDataTests/Support, which a test target cannot import.)
 
-import CZlib
 import Foundation
-
-enum Gzip {
-    /// `bytes` compressed as one gzip member (deflate, 32 KiB window, gzip wrapper).
-    static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
-        var stream = z_stream()
-        let status = deflateInit2_(
-            &stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { throw TestFailure("deflateInit2 failed: \(status)") }
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 64)
-        var input = bytes
-        let produced: Int = try input.withUnsafeMutableBufferPointer { source in
-            try output.withUnsafeMutableBufferPointer { destination in
-                stream.next_in = source.baseAddress
-                stream.avail_in = uInt(source.count)
-                stream.next_out = destination.baseAddress
-                stream.avail_out = uInt(destination.count)
-                let result = deflate(&stream, Z_FINISH)
-                guard result == Z_STREAM_END else { throw TestFailure("deflate did not finish: \(result)") }
-                return destination.count - Int(stream.avail_out)
-            }
-        }
-        return Array(output[..<produced])
-    }
-}
-
-/// IDX files, byte by byte: magic `00 00 type rank`, big-endian dimensions, then the payload.
-enum IDXBytes {
-    static func make(type: UInt8 = 0x08, dimensions: [UInt32], payload: [UInt8]) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, type, UInt8(dimensions.count)]
-        for dimension in dimensions { bytes += withUnsafeBytes(of: dimension.bigEndian, Array.init) }
-        return bytes + payload
-    }
-
-    static func images(count: Int, rows: Int = 28, columns: Int = 28) -> [UInt8] {
-        let pixels = (0..<(count * rows * columns)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        return make(dimensions: [UInt32(count), UInt32(rows), UInt32(columns)], payload: pixels)
-    }
-
-    static func labels(count: Int) -> [UInt8] {
-        make(dimensions: [UInt32(count)], payload: (0..<count).map { UInt8($0 % 10) })
-    }
-}
+import TestSupport
 
 /// A Fashion-MNIST-like folder: the four official file names, 28×28 images, 8 and 4 examples.
 enum SyntheticFashionFolder {

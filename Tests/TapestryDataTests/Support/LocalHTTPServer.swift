@@ -1,6 +1,7 @@
 // LocalHTTPServer.swift: `python3 -m http.server` on 127.0.0.1, for download tests.
 
 import Foundation
+import TestSupport
 import XCTest
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 // SyntheticFashionMNIST.swift: a small dataset laid out like Fashion-MNIST, with its digests.
 
 import Foundation
+import TestSupport
 import TapestryData
 
 /// Four small gzip IDX files named like Fashion-MNIST's, with known contents.
