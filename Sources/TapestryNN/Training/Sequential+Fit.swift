@@ -1,16 +1,6 @@
 import Foundation
 import Tapestry
 
-/// One training step recorded on a tape, for inspection and drawing: nothing is updated.
-public struct RecordedStep<Scalar: TensorScalar> {
-    /// The tape with every op of the forward pass, labelled by layer.
-    public let tape: Tape<Scalar>
-    /// The batch's loss.
-    public let loss: Tensor<Scalar>
-    /// Every entry's cotangent (intermediates kept), to show the gradient flow.
-    public let gradients: Gradients<Scalar>
-}
-
 extension Sequential {
     /// Trains the model on tensors, like Keras's `fit(x, y, …)`; see
     /// `fit(_:epochs:batchSize:validationSplit:validationData:shuffle:callbacks:verbose:seed:)`.
