@@ -27,6 +27,7 @@ build: deps
 test: deps unit-tests fuzz-regression e2e
 
 unit-tests: deps
+	$(SWIFT) build -c release --product misuse-probe
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -53,6 +53,8 @@ let package = Package(
             ]),
 
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
+        // Performs one misuse of the core API; ReleaseMessageTests runs its release build.
+        .executableTarget(name: "misuse-probe", dependencies: ["Tapestry"], path: "Tests/Support/misuse-probe"),
         .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
         .testTarget(
             name: "TapestryDataTests",

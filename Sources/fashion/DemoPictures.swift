@@ -20,7 +20,7 @@ struct DemoPictures {
     func write(to folder: URL, announce: (String) -> Void) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let classNames = FashionMNIST.classNames
-        let predicted = predictions.argmax(alongAxis: 1)
+        let predicted = predictions.argmax(alongAxis: 1).scalars.map(Int.init)
 
         try ModelDiagram(model).write(to: folder.appendingPathComponent("model.svg"))
 

@@ -97,8 +97,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(m.mean(alongAxis: -1).scalars, [3, 4])
         XCTAssertEqual(m.max().scalar, 6)
         XCTAssertEqual(m.max(alongAxis: 1).scalars, [5, 6])
-        XCTAssertEqual(m.argmax(alongAxis: 1), [1, 2])
-        XCTAssertEqual(m.argmax(alongAxis: 0), [1, 0, 1])
+        XCTAssertEqual(m.argmax(alongAxis: 1), Tensor<Int32>([1, 2]))
+        XCTAssertEqual(m.argmax(alongAxis: 0), Tensor<Int32>([1, 0, 1]))
     }
 
     func testShapeOpsGatherOneHotAndAccuracy() {

@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Applies an op you define from a forward function and its pullback, recorded on the
     /// tape like the built-in ops (and checkable with `gradcheck`).
     ///
@@ -16,7 +16,9 @@ extension Tensor {
     ///   - operands: the inputs; `forward` receives them untracked.
     ///   - forward: computes the output.
     ///   - pullback: maps the output's cotangent (with the operands and the output) to one
-    ///     cotangent per operand, each of that operand's shape.
+    ///     cotangent per operand, each of that operand's shape or of a shape the operand
+    ///     broadcasts to (the tape sums it down). To skip operands that need no gradient,
+    ///     use the overload whose pullback receives `NeededGradients`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func differentiable(
@@ -24,14 +26,41 @@ extension Tensor {
         forward: ([Tensor]) -> Tensor,
         pullback: @escaping (_ cotangent: Tensor, _ operands: [Tensor], _ output: Tensor) -> [Tensor]
     ) -> Tensor {
+        differentiable(name, operands: operands, forward: forward) { g, xs, y, _ in
+            pullback(g, xs, y).map { Optional($0) }
+        }
+    }
+
+    /// Applies an op you define from a forward function and a pullback that is told which
+    /// operands need a cotangent, so it computes only those.
+    ///
+    /// ```swift
+    /// let y = Tensor.differentiable("multiply", operands: [a, b]) { $0[0] * $0[1] }
+    ///     pullback: { g, xs, _, needs in
+    ///         [needs[0] ? g * xs[1] : nil, needs[1] ? g * xs[0] : nil]
+    ///     }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: the op's name on the tape and in its pictures.
+    ///   - operands: the inputs; `forward` receives them untracked.
+    ///   - forward: computes the output.
+    ///   - pullback: maps the output's cotangent (with the operands and the output) to one
+    ///     entry per operand: `nil` where `needs[i]` is false, else a cotangent of the
+    ///     operand's shape or of a shape it broadcasts to (the tape sums it down). Called
+    ///     only when some operand needs a cotangent.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func differentiable(
+        _ name: String, operands: [Tensor],
+        forward: ([Tensor]) -> Tensor,
+        pullback: @escaping (_ cotangent: Tensor, _ operands: [Tensor], _ output: Tensor, _ needs: NeededGradients) -> [Tensor?]
+    ) -> Tensor {
         let values = operands.map { $0.detached() }
         let result = forward(values).detached()
         guard let tape = operands.lazy.compactMap({ $0.recordingTape }).first else { return result }
-        return tape.record(name, operands: operands, output: result) { g in
-            let cotangents = pullback(g, values, result)
-            precondition(cotangents.count == operands.count,
-                         "\(name): pullback returned \(cotangents.count) cotangents for \(operands.count) operands")
-            return cotangents.map { Optional($0) }
+        return tape.record(name, operands: operands, output: result) { g, needs in
+            pullback(g, values, result, needs)
         }
     }
 }

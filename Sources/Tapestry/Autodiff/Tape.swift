@@ -9,15 +9,26 @@
 /// ```
 ///
 /// Tensors refer to their tape weakly: keep the tape alive while you record and
-/// differentiate. A tape is used from one thread at a time.
-public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
+/// differentiate. A tape is used from one thread at a time. Only floating-point tensors
+/// are recorded (`Tape<Float>`, `Tape<Double>`).
+///
+/// The backward sweep undoes broadcasting in one place: a pullback may return an operand's
+/// cotangent in the op's broadcast shape, and the sweep sums it over the broadcast axes
+/// down to the operand's recorded shape.
+public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
     /// A pullback maps the cotangent of an op's output to the cotangents of its operands
     /// (`nil` for an operand that needs no gradient).
     public typealias Pullback = (_ cotangent: Tensor<Scalar>) -> [Tensor<Scalar>?]
 
+    /// A pullback that is told which operands need a cotangent; it returns `nil` for the
+    /// others instead of computing them.
+    public typealias SelectivePullback = (_ cotangent: Tensor<Scalar>, _ needs: NeededGradients) -> [Tensor<Scalar>?]
+
     /// The records, in execution order.
     public private(set) var entries: [TapeEntry] = []
-    private var pullbacks: [Pullback?] = []
+    private var pullbacks: [SelectivePullback?] = []
+    /// Per entry, which of its operands need a cotangent.
+    private var needs: [NeededGradients] = []
     private var labels: [String] = []
 
     /// Whether ops on tracked tensors are being recorded now (see `withoutRecording(_:)`).
@@ -32,35 +43,10 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     public private(set) var firstAnomaly: Anomaly?
 
     /// Creates an empty tape that records.
-    public init() {}
+    public init() where Scalar: TensorScalar {}
 
-    // MARK: Leaves
-
-    /// Starts tracking `value` as a variable: ops on the returned tensor are recorded, and
-    /// gradients with respect to it can be asked for.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func watch(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
-        appendLeaf(value, kind: .variable, name: name, requiresGradient: true)
-    }
-
-    /// Records `value` as a named constant: it appears on the tape (and in its pictures),
-    /// but no gradient is computed for it.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func constant(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
-        appendLeaf(value, kind: .constant, name: name, requiresGradient: false)
-    }
-
-    private func appendLeaf(_ value: Tensor<Scalar>, kind: TapeEntry.Kind, name: String?, requiresGradient: Bool) -> Tensor<Scalar> {
-        let index = entries.count
-        entries.append(TapeEntry(index: index, kind: kind, op: kind == .variable ? "variable" : "constant",
-                                 name: name, operands: [], shape: value.shape, label: currentLabel))
-        pullbacks.append(nil)
-        var tracked = value
-        tracked.node = TapeNode(tape: self, index: index, requiresGradient: requiresGradient)
-        return tracked
-    }
+    /// The labels joined, kept up to date by `withLabel` rather than joined per entry.
+    private var currentLabel: String?
 
     // MARK: Labels and pausing
 
@@ -84,9 +70,37 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
         defer { isRecording = wasRecording }
         return try body()
     }
+}
 
-    /// The labels joined, kept up to date by `withLabel` rather than joined per entry.
-    private var currentLabel: String?
+extension Tape where Scalar: TensorScalar {
+    // MARK: Leaves
+
+    /// Starts tracking `value` as a variable: ops on the returned tensor are recorded, and
+    /// gradients with respect to it can be asked for.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func watch(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
+        appendLeaf(value, kind: .variable, name: name, requiresGradient: true)
+    }
+
+    /// Records `value` as a named constant: it appears on the tape (and in its pictures),
+    /// but no gradient is computed for it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func constant(_ value: Tensor<Scalar>, name: String? = nil) -> Tensor<Scalar> {
+        appendLeaf(value, kind: .constant, name: name, requiresGradient: false)
+    }
+
+    private func appendLeaf(_ value: Tensor<Scalar>, kind: TapeEntry.Kind, name: String?, requiresGradient: Bool) -> Tensor<Scalar> {
+        let index = entries.count
+        entries.append(TapeEntry(index: index, kind: kind, op: kind == .variable ? "variable" : "constant",
+                                 name: name, operands: [], shape: value.shape, label: currentLabel))
+        pullbacks.append(nil)
+        needs.append(NeededGradients())
+        var tracked = value
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: requiresGradient)
+        return tracked
+    }
 
     // MARK: Recording ops
 
@@ -94,29 +108,45 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
     ///
     /// Differentiable ops call this after computing their forward value; see
     /// `Tensor.differentiable(_:operands:forward:pullback:)` for the public way to define
-    /// your own op.
+    /// your own op. The pullback is called only if some operand needs a cotangent, and is
+    /// told which (`needs[i]`); it returns `nil` for the others, and may return an
+    /// operand's cotangent in the broadcast shape of the op (the sweep sums it down).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @usableFromInline
+    func record(
+        _ op: String, operands: [Tensor<Scalar>], output: Tensor<Scalar>, pullback: @escaping SelectivePullback
+    ) -> Tensor<Scalar> {
+        let index = entries.count
+        var needed = NeededGradients()
+        var operandIndices = [Int](repeating: -1, count: operands.count)
+        for (position, operand) in operands.enumerated() {
+            guard let node = operand.node, node.tape === self else { continue }
+            operandIndices[position] = node.index
+            if node.requiresGradient { needed.insert(position) }
+        }
+        entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil,
+                                 operands: operandIndices, shape: output.shape, label: currentLabel))
+        pullbacks.append(pullback)
+        needs.append(needed)
+        if detectsAnomalies && firstAnomaly == nil && !output.isFinite {
+            firstAnomaly = Anomaly(entry: entries[index], phase: .forward)
+        }
+        var tracked = output
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: !needed.isEmpty)
+        return tracked
+    }
+
+    /// Appends an op whose pullback computes every operand's cotangent it can (it may check
+    /// `operand.requiresGradient` itself); cotangents for operands that need none are
+    /// dropped.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @usableFromInline
     func record(
         _ op: String, operands: [Tensor<Scalar>], output: Tensor<Scalar>, pullback: @escaping Pullback
     ) -> Tensor<Scalar> {
-        let index = entries.count
-        var requiresGradient = false
-        let operandIndices = operands.map { operand -> Int in
-            guard let node = operand.node, node.tape === self else { return -1 }
-            requiresGradient = requiresGradient || node.requiresGradient
-            return node.index
-        }
-        entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil,
-                                 operands: operandIndices, shape: output.shape, label: currentLabel))
-        pullbacks.append(pullback)
-        if detectsAnomalies && firstAnomaly == nil && !output.isFinite {
-            firstAnomaly = Anomaly(entry: entries[index], phase: .forward)
-        }
-        var tracked = output
-        tracked.node = TapeNode(tape: self, index: index, requiresGradient: requiresGradient)
-        return tracked
+        record(op, operands: operands, output: output) { g, _ in pullback(g) }
     }
 
     // MARK: Differentiation
@@ -148,13 +178,20 @@ public final class Tape<Scalar: TensorScalar>: @unchecked Sendable {
         for index in stride(from: node.index, through: 0, by: -1) {
             guard let cotangent = cotangents[index], let pullback = pullbacks[index] else { continue }
             let entry = entries[index]
-            let operandCotangents = pullback(cotangent)
+            let needed = needs[index]
+            if needed.isEmpty { continue }
+            let operandCotangents = pullback(cotangent, needed)
             precondition(operandCotangents.count == entry.operands.count,
                          "\(entry.op): pullback returned \(operandCotangents.count) cotangents for \(entry.operands.count) operands")
-            for (operand, incoming) in zip(entry.operands, operandCotangents) {
-                guard operand >= 0, let incoming else { continue }
-                precondition(incoming.shape == entries[operand].shape,
-                             "\(entry.op): pullback returned shape \(incoming.shape) for an operand of shape \(entries[operand].shape)")
+            for (position, (operand, returned)) in zip(entry.operands, operandCotangents).enumerated() {
+                guard operand >= 0, needed[position], var incoming = returned else { continue }
+                let operandShape = entries[operand].shape
+                if incoming.shape != operandShape {
+                    // Undo broadcasting: sum over the axes the operand was broadcast along.
+                    precondition(Broadcasting.broadcasts(operandShape, to: incoming.shape),
+                                 "\(entry.op): pullback returned shape \(incoming.shape) for an operand of shape \(operandShape)")
+                    incoming = incoming.summed(toShape: operandShape)
+                }
                 if detectsAnomalies && firstAnomaly == nil && !incoming.isFinite {
                     firstAnomaly = Anomaly(entry: entry, phase: .backward)
                 }
@@ -236,7 +273,7 @@ public struct Anomaly: Sendable, Hashable, CustomStringConvertible {
 
 /// Where a tracked tensor was recorded.
 @usableFromInline
-struct TapeNode<Scalar: TensorScalar>: Sendable {
+struct TapeNode<Scalar: TensorElement>: Sendable {
     @usableFromInline weak var tape: Tape<Scalar>?
     @usableFromInline let index: Int
     @usableFromInline let requiresGradient: Bool
@@ -277,6 +314,9 @@ extension Tensor {
         a.recordingTape ?? b.recordingTape
     }
 
+}
+
+extension Tensor where Scalar: TensorScalar {
     /// Whether every scalar is finite (no NaN, no infinity).
     public var isFinite: Bool {
         withUnsafeScalars { ElementwiseKernels.allFinite($0) }

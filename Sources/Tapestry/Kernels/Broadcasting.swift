@@ -18,6 +18,16 @@ enum Broadcasting {
         return result
     }
 
+    /// Whether an operand of `shape` broadcasts to `target` (aligned at the last dimension,
+    /// each of its dimensions equal to the target's or 1): its cotangent can then be summed
+    /// from `target` down to `shape`.
+    static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {
+        guard shape.count <= target.count else { return false }
+        let offset = target.count - shape.count
+        for axis in shape.indices where shape[axis] != 1 && shape[axis] != target[axis + offset] { return false }
+        return true
+    }
+
     /// Row-major strides of `shape` as seen from `target` (0 along broadcast dimensions).
     static func strides(of shape: [Int], broadcastTo target: [Int]) -> [Int] {
         var strides = [Int](repeating: 0, count: target.count)

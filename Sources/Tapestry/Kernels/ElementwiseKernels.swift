@@ -169,7 +169,7 @@ enum ElementwiseKernels {
     }
 }
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Adds `other` (same shape) into this tensor's storage, copying it first if shared.
     @usableFromInline
     mutating func addInPlace(_ other: Tensor) {

@@ -36,7 +36,7 @@ enum MatrixKernels {
     /// The transpose of a row-major `rows × columns` matrix.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    static func transpose<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+    static func transpose<Scalar: TensorElement>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         let rows = x.shape[0], columns = x.shape[1]
         let result = Tensor<Scalar>(uninitializedShape: [columns, rows])
         let input = UnsafePointer(x.storage.base), output = result.storage.base
@@ -52,7 +52,7 @@ enum MatrixKernels {
     }
 
     /// A general axis permutation: `result.shape[i] == x.shape[permutation[i]]`.
-    static func permute<Scalar: TensorScalar>(_ x: Tensor<Scalar>, _ permutation: [Int]) -> Tensor<Scalar> {
+    static func permute<Scalar: TensorElement>(_ x: Tensor<Scalar>, _ permutation: [Int]) -> Tensor<Scalar> {
         let shape = permutation.map { x.shape[$0] }
         let result = Tensor<Scalar>(uninitializedShape: shape)
         let sourceStrides = Broadcasting.strides(of: x.shape, broadcastTo: x.shape)

@@ -64,20 +64,30 @@ enum ReductionKernels {
     }
 
     /// The index of the largest scalar along `axis` (the first one on ties), per position of
-    /// the other axes.
-    static func argmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>, axis: Int) -> [Int] {
+    /// the other axes: shaped like `x` without `axis`.
+    static func argmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>, axis: Int) -> Tensor<Int32> {
         let (outer, size, inner) = split(x.shape, axis: axis)
         precondition(size > 0, "argmax: reducing an empty axis of shape \(x.shape)")
+        precondition(size <= Int(Int32.max), "argmax: axis \(axis) of shape \(x.shape) is too long for Int32 indices")
+        var shape = x.shape
+        shape.remove(at: axis)
+        let result = Tensor<Int32>(uninitializedShape: shape)
         // Spelled-out scalar types: this is called from generic code, where
         // `@_specialize` emitted no specialisation.
-        let base = UnsafeRawPointer(x.storage.base)
-        if Scalar.self == Float.self { return argmax(Float.self, base, outer, size, inner) }
-        if Scalar.self == Double.self { return argmax(Double.self, base, outer, size, inner) }
-        return argmax(Scalar.self, base, outer, size, inner)
+        let base = UnsafeRawPointer(x.storage.base), output = result.storage.base
+        if Scalar.self == Float.self {
+            argmax(Float.self, base, outer, size, inner, into: output)
+        } else if Scalar.self == Double.self {
+            argmax(Double.self, base, outer, size, inner, into: output)
+        } else {
+            argmax(Scalar.self, base, outer, size, inner, into: output)
+        }
+        return result
     }
 
-    private static func argmax<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ outer: Int, _ size: Int, _ inner: Int) -> [Int] {
-        var result = [Int](repeating: 0, count: outer * inner)
+    private static func argmax<T: TensorScalar>(
+        _: T.Type, _ base: UnsafeRawPointer, _ outer: Int, _ size: Int, _ inner: Int, into result: UnsafeMutablePointer<Int32>
+    ) {
         let input = base.assumingMemoryBound(to: T.self)
         for o in 0..<outer {
             for i in 0..<inner {
@@ -86,38 +96,51 @@ enum ReductionKernels {
                     let value = input[(o * size + a) * inner + i]
                     if value > best { best = value; bestIndex = a }
                 }
-                result[o * inner + i] = bestIndex
+                result[o * inner + i] = Int32(truncatingIfNeeded: bestIndex)
             }
         }
-        return result
     }
 }
 
 /// Converting class labels stored as scalars to integers.
 enum LabelKernels {
-    /// The scalars as `Int32` when every one is a whole number in `0...Int32.max`, else `nil`.
-    static func classIndices<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> [Int32]? {
-        if Scalar.self == Float.self { return indices(Float.self, UnsafeRawPointer(x.storage.base), x.scalarCount) }
-        if Scalar.self == Double.self { return indices(Double.self, UnsafeRawPointer(x.storage.base), x.scalarCount) }
-        return indices(Scalar.self, UnsafeRawPointer(x.storage.base), x.scalarCount)
-    }
-
-    private static func indices<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ count: Int) -> [Int32]? {
-        let scalars = base.assumingMemoryBound(to: T.self)
-        var valid = true
-        let result = [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count {
-                let value = scalars[i]
-                // Written so that NaN fails the check.
-                guard value >= 0, value <= 2_147_483_647, value == value.rounded(.towardZero) else {
-                    valid = false
-                    buffer[i] = 0
-                    continue
-                }
-                buffer[i] = Int32(value)
-            }
-            initialized = count
+    /// The scalars as `Int32` (same shape) when every one is a whole number in
+    /// `0...Int32.max`, else `nil`.
+    static func classIndices<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Int32>? {
+        let result = Tensor<Int32>(uninitializedShape: x.shape)
+        let (input, output) = (UnsafeRawPointer(x.storage.base), result.storage.base)
+        let valid: Bool
+        if Scalar.self == Float.self {
+            valid = indices(Float.self, input, x.scalarCount, into: output)
+        } else if Scalar.self == Double.self {
+            valid = indices(Double.self, input, x.scalarCount, into: output)
+        } else {
+            valid = indices(Scalar.self, input, x.scalarCount, into: output)
         }
         return valid ? result : nil
+    }
+
+    private static func indices<T: TensorScalar>(_: T.Type, _ base: UnsafeRawPointer, _ count: Int, into output: UnsafeMutablePointer<Int32>) -> Bool {
+        let scalars = base.assumingMemoryBound(to: T.self)
+        var valid = true
+        for i in 0..<count {
+            let value = scalars[i]
+            // Written so that NaN fails the check.
+            guard value >= 0, value <= 2_147_483_647, value == value.rounded(.towardZero) else {
+                valid = false
+                output[i] = 0
+                continue
+            }
+            output[i] = Int32(value)
+        }
+        return valid
+    }
+
+    /// The position of the first label outside `0..<classes`, if any: one pass, no message
+    /// built unless one is found.
+    static func firstLabel(outside classes: Int, in labels: UnsafeBufferPointer<Int32>) -> Int? {
+        let bound = Int32(clamping: classes)
+        for i in labels.indices where labels[i] < 0 || labels[i] >= bound { return i }
+        return nil
     }
 }

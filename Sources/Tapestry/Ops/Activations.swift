@@ -1,6 +1,6 @@
 // Activation functions, each forward next to its pullback.
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// `max(x, 0)` element-wise.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

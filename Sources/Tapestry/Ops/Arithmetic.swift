@@ -1,16 +1,15 @@
-// Arithmetic ops with NumPy broadcasting. Each pullback sums the cotangent over the axes
-// its operand was broadcast along, so every operand gets a cotangent of its own shape.
+// Arithmetic ops with NumPy broadcasting. Each pullback returns cotangents of the broadcast
+// shape; the tape sums each over the axes its operand was broadcast along.
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Element-wise sum, broadcasting.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.add, lhs, rhs, name: "add")
         guard let tape = recordingTape(lhs, rhs) else { return result }
-        return tape.record("add", operands: [lhs, rhs], output: result) { g in
-            [lhs.requiresGradient ? g.summed(toShape: lhs.shape) : nil,
-             rhs.requiresGradient ? g.summed(toShape: rhs.shape) : nil]
+        return tape.record("add", operands: [lhs, rhs], output: result) { g, needs in
+            [needs[0] ? g : nil, needs[1] ? g : nil]
         }
     }
 
@@ -20,9 +19,8 @@ extension Tensor {
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.subtract, lhs, rhs, name: "subtract")
         guard let tape = recordingTape(lhs, rhs) else { return result }
-        return tape.record("subtract", operands: [lhs, rhs], output: result) { g in
-            [lhs.requiresGradient ? g.summed(toShape: lhs.shape) : nil,
-             rhs.requiresGradient ? (-g).summed(toShape: rhs.shape) : nil]
+        return tape.record("subtract", operands: [lhs, rhs], output: result) { g, needs in
+            [needs[0] ? g : nil, needs[1] ? -g : nil]
         }
     }
 
@@ -32,9 +30,8 @@ extension Tensor {
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.multiply, lhs, rhs, name: "multiply")
         guard let tape = recordingTape(lhs, rhs) else { return result }
-        return tape.record("multiply", operands: [lhs, rhs], output: result) { g in
-            [lhs.requiresGradient ? (g * rhs).summed(toShape: lhs.shape) : nil,
-             rhs.requiresGradient ? (g * lhs).summed(toShape: rhs.shape) : nil]
+        return tape.record("multiply", operands: [lhs, rhs], output: result) { g, needs in
+            [needs[0] ? g * rhs : nil, needs[1] ? g * lhs : nil]
         }
     }
 
@@ -44,9 +41,8 @@ extension Tensor {
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
         let result = ElementwiseKernels.apply(.divide, lhs, rhs, name: "divide")
         guard let tape = recordingTape(lhs, rhs) else { return result }
-        return tape.record("divide", operands: [lhs, rhs], output: result) { g in
-            [lhs.requiresGradient ? (g / rhs).summed(toShape: lhs.shape) : nil,
-             rhs.requiresGradient ? (-(g * result) / rhs).summed(toShape: rhs.shape) : nil]
+        return tape.record("divide", operands: [lhs, rhs], output: result) { g, needs in
+            [needs[0] ? g / rhs : nil, needs[1] ? -(g * result) / rhs : nil]
         }
     }
 
@@ -125,7 +121,7 @@ extension Tensor {
     }
 }
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Applies a unary kernel and records it with a pullback computed from the cotangent,
     /// the input and the output.
     @_specialize(where Scalar == Float)

@@ -1,6 +1,6 @@
 // Elementary functions applied element by element, each with its pullback.
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// `eˣ` element-wise.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

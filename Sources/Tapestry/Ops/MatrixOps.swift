@@ -1,6 +1,6 @@
 // Matrix products through BLAS.
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The matrix product `self · other` of `[m, k]` and `[k, n]` matrices.
     ///
     /// Its pullback calls BLAS with transpose flags (`g · otherᵀ`, `selfᵀ · g`) and skips
@@ -12,9 +12,9 @@ extension Tensor {
                      "matmul: shapes \(shape) and \(other.shape) are not [m, k] and [k, n]")
         let result = MatrixKernels.matmul(self, other)
         guard let tape = Self.recordingTape(self, other) else { return result }
-        return tape.record("matmul", operands: [self, other], output: result) { [self] g in
-            [requiresGradient ? MatrixKernels.matmul(g, other, transposingB: true) : nil,
-             other.requiresGradient ? MatrixKernels.matmul(self, g, transposingA: true) : nil]
+        return tape.record("matmul", operands: [self, other], output: result) { [self] g, needs in
+            [needs[0] ? MatrixKernels.matmul(g, other, transposingB: true) : nil,
+             needs[1] ? MatrixKernels.matmul(self, g, transposingA: true) : nil]
         }
     }
 
@@ -30,10 +30,10 @@ extension Tensor {
                      "linear: bias shape \(bias.shape) does not match weight shape \(weight.shape); expected [\(weight.shape[1])]")
         let result = MatrixKernels.affine(self, weight, bias: bias)
         guard let tape = recordingTape ?? weight.recordingTape ?? bias.recordingTape else { return result }
-        return tape.record("linear", operands: [self, weight, bias], output: result) { [self] g in
-            [requiresGradient ? MatrixKernels.matmul(g, weight, transposingB: true) : nil,
-             weight.requiresGradient ? MatrixKernels.matmul(self, g, transposingA: true) : nil,
-             bias.requiresGradient ? ReductionKernels.reduce(.sum, g, axis: 0, keepingDimension: false) : nil]
+        return tape.record("linear", operands: [self, weight, bias], output: result) { [self] g, needs in
+            [needs[0] ? MatrixKernels.matmul(g, weight, transposingB: true) : nil,
+             needs[1] ? MatrixKernels.matmul(self, g, transposingA: true) : nil,
+             needs[2] ? ReductionKernels.reduce(.sum, g, axis: 0, keepingDimension: false) : nil]
         }
     }
 }

@@ -1,7 +1,7 @@
 // Reductions over all scalars or along one axis, each with its pullback (which broadcasts
 // the cotangent back over the reduced axis).
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The sum of all scalars, as a rank-0 tensor.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -61,10 +61,12 @@ extension Tensor {
             let winners = ReductionKernels.argmax(input, axis: axis)
             var dx = Tensor(zeros: input.shape)
             g.withUnsafeScalars { cotangent in
-                dx.withUnsafeMutableScalars { dx in
-                    for o in 0..<outer {
-                        for i in 0..<inner {
-                            dx[(o * size + winners[o * inner + i]) * inner + i] = cotangent[o * inner + i]
+                winners.withUnsafeScalars { winners in
+                    dx.withUnsafeMutableScalars { dx in
+                        for o in 0..<outer {
+                            for i in 0..<inner {
+                                dx[(o * size + Int(winners[o * inner + i])) * inner + i] = cotangent[o * inner + i]
+                            }
                         }
                     }
                 }
@@ -73,20 +75,20 @@ extension Tensor {
         }
     }
 
-    /// The index of the largest scalar along `axis` (the first on ties); not
-    /// differentiable. For logits of shape `[batch, classes]`, `argmax(alongAxis: 1)` gives
-    /// the predicted classes.
+    /// The index of the largest scalar along `axis` (the first on ties), with the shape of
+    /// `self` without that axis; not differentiable. For logits of shape
+    /// `[batch, classes]`, `argmax(alongAxis: 1)` gives the predicted classes, shape `[batch]`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func argmax(alongAxis axis: Int = -1) -> [Int] {
+    public func argmax(alongAxis axis: Int = -1) -> Tensor<Int32> {
         ReductionKernels.argmax(self, axis: normalized(axis: axis, op: "argmax"))
     }
 
-    /// The scalars as class indices (`Int32`), or `nil` if any is not a whole number in
-    /// `0...Int32.max`; for labels stored in a float tensor. Not differentiable.
+    /// The scalars as class indices of the same shape, or `nil` if any is not a whole
+    /// number in `0...Int32.max`; for labels stored in a float tensor. Not differentiable.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func classIndices() -> [Int32]? { LabelKernels.classIndices(self) }
+    public func classIndices() -> Tensor<Int32>? { LabelKernels.classIndices(self) }
 
     /// The cotangent `self` (of a broadcast result) summed over the axes along which an
     /// operand of `shape` was broadcast, so that it has the operand's shape.

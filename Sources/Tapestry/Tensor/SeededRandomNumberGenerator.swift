@@ -62,7 +62,7 @@ public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
     private func rotateLeft(_ x: UInt64, by k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Samples uniformly from `[lowerBound, upperBound)`.
     public init(
         randomUniform shape: [Int], in range: Range<Scalar> = 0..<1,

@@ -1,14 +1,17 @@
 /// An n-dimensional array of scalars: a value type over contiguous, row-major,
 /// copy-on-write storage.
 ///
-/// A tensor may be *tracked* by a `Tape`: then every differentiable op applied to it is
-/// recorded, and `Tape.gradient(of:wrt:)` can sweep the record backwards.
+/// A floating-point tensor (`Tensor<Float>`, `Tensor<Double>`) may be *tracked* by a
+/// `Tape`: then every differentiable op applied to it is recorded, and
+/// `Tape.gradient(of:wrt:)` can sweep the record backwards. Integer tensors
+/// (`Tensor<Int32>`, `Tensor<Int64>`) hold labels and indices; they are never tracked.
 ///
 /// ```swift
 /// let a = Tensor<Float>([[1, 2], [3, 4]])
 /// let b = a.matmul(a) + 1          // [[8, 11], [16, 23]]
+/// let classes = b.argmax()         // Tensor<Int32> [1, 1]
 /// ```
-public struct Tensor<Scalar: TensorScalar>: Sendable {
+public struct Tensor<Scalar: TensorElement>: Sendable {
     /// The size of each dimension, outermost first.
     public let shape: [Int]
     @usableFromInline var storage: TensorStorage<Scalar>
@@ -106,12 +109,6 @@ extension Tensor {
         self.init(shape: shape, storage: TensorStorage(repeating: value, count: Self.count(of: shape)))
     }
 
-    /// Creates a tensor of zeros.
-    public init(zeros shape: [Int]) { self.init(repeating: 0, shape: shape) }
-
-    /// Creates a tensor of ones.
-    public init(ones shape: [Int]) { self.init(repeating: 1, shape: shape) }
-
     /// Creates a rank-0 tensor holding one scalar.
     public init(_ scalar: Scalar) { self.init(shape: [], scalars: CollectionOfOne(scalar)) }
 
@@ -138,7 +135,17 @@ extension Tensor {
         }
         self.init(shape: [blocks.count] + blockShape, scalars: inner.flatMap(\.scalars))
     }
+}
 
+extension Tensor where Scalar: Numeric {
+    /// Creates a tensor of zeros.
+    public init(zeros shape: [Int]) { self.init(repeating: 0, shape: shape) }
+
+    /// Creates a tensor of ones.
+    public init(ones shape: [Int]) { self.init(repeating: 1, shape: shape) }
+}
+
+extension Tensor where Scalar: TensorScalar {
     /// Creates a vector of evenly spaced values in `range` (like `numpy.arange`).
     public init(rangeFrom start: Scalar, to end: Scalar, stride step: Scalar = 1) {
         precondition(step != 0, "Tensor(rangeFrom:to:stride:): stride must not be zero")
@@ -149,11 +156,6 @@ extension Tensor {
     /// Creates a vector `0, 1, …, n−1` from an integer range.
     public init(_ range: Range<Int>) {
         self.init(range.map { Scalar($0) })
-    }
-
-    /// Converts the scalars of a tensor of another scalar type (untracked).
-    public init<Other: TensorScalar>(converting other: Tensor<Other>) {
-        self.init(shape: other.shape, scalars: other.scalars.map { Scalar($0) })
     }
 }
 
@@ -199,6 +201,9 @@ extension Tensor: Equatable {
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         lhs.shape == rhs.shape && lhs.withUnsafeScalars { a in rhs.withUnsafeScalars { b in a.elementsEqual(b) } }
     }
+}
+
+extension Tensor where Scalar: TensorScalar {
 
     /// Whether every scalar is within `tolerance` of the other tensor's (same shape).
     public func isApproximatelyEqual(to other: Tensor, tolerance: Scalar) -> Bool {

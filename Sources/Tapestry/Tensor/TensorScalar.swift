@@ -6,15 +6,13 @@ import Accelerate
 import CBLAS
 #endif
 
-/// A scalar type a `Tensor` can hold: `Float` for training, `Double` for gradient checks.
+/// A floating-point scalar type a `Tensor` can hold and differentiate: `Float` for
+/// training, `Double` for gradient checks.
 ///
 /// Besides the arithmetic of `BinaryFloatingPoint` and the elementary functions of
 /// swift-numerics' `Real`, a scalar knows how to multiply matrices through BLAS.
-public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, LosslessStringConvertible
+public protocol TensorScalar: TensorElement, BinaryFloatingPoint, Real, SIMDScalar
 where RawSignificand: FixedWidthInteger {
-    /// The safetensors / NumPy name of this scalar type (`"F32"`, `"F64"`).
-    static var dtypeName: String { get }
-
     /// `C = alpha · op(A) · op(B) + beta · C` on row-major matrices, where `op` transposes
     /// when asked (BLAS's transpose flags, never a materialised transpose).
     ///

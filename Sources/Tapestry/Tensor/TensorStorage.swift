@@ -18,7 +18,7 @@ final class TensorStorage<Scalar>: @unchecked Sendable {
     }
 
     @usableFromInline
-    convenience init(repeating value: Scalar, count: Int) where Scalar: TensorScalar {
+    convenience init(repeating value: Scalar, count: Int) {
         self.init(uninitializedCount: count)
         // Not `base.initialize(repeating:count:)`: from generic code that calls a value
         // witness per element, which was a fifth of a small op's cost.
@@ -31,7 +31,7 @@ final class TensorStorage<Scalar>: @unchecked Sendable {
         }
     }
 
-    private static func fill<T: TensorScalar>(_ base: UnsafeMutableRawPointer, _: T.Type, _ value: T, _ count: Int) {
+    private static func fill<T>(_ base: UnsafeMutableRawPointer, _: T.Type, _ value: T, _ count: Int) {
         let scalars = base.assumingMemoryBound(to: T.self)
         for i in 0..<count { scalars[i] = value }
     }

@@ -32,11 +32,11 @@ public struct SparseCategoricalCrossentropy: Loss {
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Tensor<Scalar> {
         // `validate` has checked the labels.
-        let labels = targets.classIndices() ?? []
+        let labels = targets.classIndices() ?? Tensor<Int32>(zeros: [0])
         if fromLogits {
             return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
         }
-        let oneHot = Tensor<Scalar>(oneHot: labels.map(Int.init), depth: predictions.shape[1])
+        let oneHot = Tensor<Scalar>(oneHot: labels.reshaped(to: [-1]), depth: predictions.shape[1])
         return -(oneHot * predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()).sum(alongAxis: 1).mean()
     }
 
@@ -115,7 +115,7 @@ public struct MeanSquaredError: Loss {
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func validateClassLabels<Scalar: TensorScalar>(_ targets: Tensor<Scalar>, classCount: Int, sampleIndices: ArraySlice<Int>) throws {
-    if let labels = targets.classIndices(), labels.allSatisfy({ $0 < classCount }) { return }
+    if let labels = targets.classIndices(), labels.scalars.allSatisfy({ $0 < classCount }) { return }
     // The slow path finds the first bad label for the message.
     try targets.withUnsafeScalars { labels in
         for (offset, label) in labels.enumerated() where !(label >= 0 && label < Scalar(classCount) && label == label.rounded()) {

@@ -17,7 +17,7 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func correctCount<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>) -> Int {
-        let predicted = predictions.argmax(alongAxis: -1)
+        let predicted = predictions.argmax(alongAxis: -1).scalars
         let sparse: Bool
         switch self {
         case .accuracy: sparse = targets.rank == 1 || (targets.rank == 2 && targets.shape[1] == 1 && predictions.shape[1] != 1)
@@ -26,9 +26,9 @@ public enum Metric: String, Sendable, Hashable, CaseIterable {
         }
         var correct = 0
         if sparse {
-            for (guess, label) in zip(predicted, targets.classIndices() ?? []) where guess == Int(label) { correct += 1 }
+            for (guess, label) in zip(predicted, targets.classIndices()?.scalars ?? []) where guess == label { correct += 1 }
         } else {
-            for (guess, label) in zip(predicted, targets.argmax(alongAxis: -1)) where guess == label { correct += 1 }
+            for (guess, label) in zip(predicted, targets.argmax(alongAxis: -1).scalars) where guess == label { correct += 1 }
         }
         return correct
     }
