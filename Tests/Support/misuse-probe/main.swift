@@ -10,6 +10,18 @@ let misuses: [String: () -> Void] = [
     "add": { _ = Tensor<Float>(zeros: [2, 3]) + Tensor(zeros: [4]) },
     "reshape": { _ = Tensor<Float>(zeros: [2, 3]).reshaped(to: [4, 5]) },
     "linear": { _ = Tensor<Float>(zeros: [2, 3]).linear(weight: Tensor(zeros: [3, 4]), bias: Tensor(zeros: [5])) },
+    "pullback": {
+        // A custom op whose pullback returns a [3, 3] cotangent for a [2, 3] operand.
+        let tape = Tape<Float>()
+        let x = tape.watch(Tensor(zeros: [2, 3]))
+        let y = Tensor.differentiable("bad_pullback", operands: [x]) { $0[0] } pullback: { _, _, _ in [Tensor(zeros: [3, 3])] }
+        _ = tape.gradient(of: y.sum(), wrt: x)
+    },
+    "checkPrecondition": {
+        // The public check, inlined into this module: its message must survive too.
+        let shape = [2, 3]
+        checkPrecondition(shape.count == 3, "probe_op: shapes \(shape) and [4, 5] disagree")
+    },
     "labels": {
         _ = Tensor.sparseSoftmaxCrossEntropy(logits: Tensor<Float>(zeros: [2, 3]), labels: Tensor<Int32>([0, 7]))
     },
