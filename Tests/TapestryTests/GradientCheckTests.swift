@@ -52,13 +52,17 @@ final class GradientCheckTests: XCTestCase {
             ("transpose", { $0[0].transposed() }, [random([3, 5])]),
             ("transpose permutation", { $0[0].transposed(permutation: [1, 2, 0]) }, [random([2, 3, 4])]),
             ("gather repeated rows", { $0[0].gathering(atIndices: [2, 0, 2]) }, [random([3, 4])]),
-            ("sparse softmax cross-entropy", { Tensor.sparseSoftmaxCrossEntropy(logits: $0[0], labels: [2, 0, 4]) },
+            ("sparse softmax cross-entropy", { Tensor.sparseSoftmaxCrossEntropy(logits: $0[0], labels: Tensor<Int32>([2, 0, 4])) },
              [random([3, 5], in: -3..<3)]),
             ("value used twice", { $0[0] * $0[0] + $0[0].exp() }, [random([2, 3])]),
             ("custom softplus", { xs in
                 Tensor.differentiable("softplus", operands: [xs[0]]) { ($0[0].exp() + 1).log() }
                     pullback: { g, xs, _ in [g * xs[0].sigmoid()] }
             }, [random([4])]),
+            ("custom op told which operands need gradients, broadcasting", { xs in
+                Tensor.differentiable("scaled_add", operands: [xs[0], xs[1]]) { $0[0] * 2 + $0[1] }
+                    pullback: { g, _, _, needs in [needs[0] ? g * 2 : nil, needs[1] ? g : nil] }
+            }, [random([2, 3]), random([3])]),
         ]
     }
 

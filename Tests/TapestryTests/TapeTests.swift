@@ -103,4 +103,58 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(dx[0], 0.5, accuracy: 1e-12)
         XCTAssertEqual(dx[1], 1 / (1 + Double.exp(-1)), accuracy: 1e-12)
     }
+
+    func testPullbacksAreToldWhichOperandsNeedGradients() {
+        let tape = Tape<Double>()
+        let w = tape.watch(Tensor([2, 3]), name: "w")
+        let batch = tape.constant(Tensor([5, 7]), name: "batch")
+        nonisolated(unsafe) var told: [[Bool]] = []
+        let y = Tensor.differentiable("scaled", operands: [batch, w, Tensor([1, 1])]) { $0[0] * $0[1] * $0[2] }
+            pullback: { g, xs, _, needs in
+                told.append([needs[0], needs[1], needs[2]])
+                return [needs[0] ? g * xs[1] : nil, needs[1] ? g * xs[0] : nil, nil]
+            }
+        XCTAssertTrue(y.requiresGradient)
+        XCTAssertEqual(tape.gradient(of: y.sum(), wrt: w).scalars, [5, 7])
+        XCTAssertEqual(told, [[false, true, false]], "only the watched operand needs a cotangent")
+        XCTAssertEqual(tape.backward(from: y.sum())[batch], Tensor(zeros: [2]), "a constant gets no gradient")
+    }
+
+    func testAPullbackNobodyNeedsIsNeverCalled() {
+        let tape = Tape<Double>()
+        let x = tape.watch(Tensor([1, 2]))
+        let c = tape.constant(Tensor([3, 4]))
+        nonisolated(unsafe) var calls = 0
+        let fromConstant = Tensor.differentiable("counted", operands: [c]) { $0[0].exp() }
+            pullback: { g, xs, _ in calls += 1; return [g * xs[0].exp()] }
+        XCTAssertFalse(fromConstant.requiresGradient)
+        let loss = (fromConstant * x).sum()
+        XCTAssertEqual(tape.gradient(of: loss, wrt: x).scalars, [Double.exp(3), Double.exp(4)])
+        XCTAssertEqual(calls, 0)
+    }
+
+    func testTheSweepSumsBroadcastCotangentsToTheOperandShape() {
+        let tape = Tape<Double>()
+        let row = tape.watch(Tensor([1, 2, 3]))
+        let column = tape.watch(Tensor([[10], [20]]))
+        // A custom broadcasting add whose pullback returns g, shape [2, 3], for both operands.
+        let y = Tensor.differentiable("broadcast_add", operands: [row, column]) { $0[0] + $0[1] }
+            pullback: { g, _, _ in [g, g] }
+        XCTAssertEqual(y.shape, [2, 3])
+        let seed = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+        let gradients = tape.backward(from: y, seed: seed)
+        XCTAssertEqual(gradients[row], Tensor([5, 7, 9]))
+        XCTAssertEqual(gradients[column], Tensor([[6], [15]]))
+    }
+
+    func testTheClosureFormOfRecordStillWorks() {
+        let tape = Tape<Double>()
+        let x = tape.watch(Tensor([1, 2]))
+        let constant = Tensor<Double>([3, 4])
+        let y = tape.record("legacy_multiply", operands: [x, constant], output: (x * constant).detached()) { g in
+            [g * constant, g * 100]   // the second cotangent is for an untracked operand: dropped
+        }
+        XCTAssertEqual(tape.entries.last?.op, "legacy_multiply")
+        XCTAssertEqual(tape.gradient(of: y.sum(), wrt: x).scalars, [3, 4])
+    }
 }

@@ -38,7 +38,7 @@ extension Tensor where Scalar: TensorScalar {
         precondition(rank >= 1, "softmax: needs rank ≥ 1, got shape \(shape)")
         let result = SoftmaxKernels.softmax(self)
         guard let tape = recordingTape else { return result }
-        return tape.record("softmax", operands: [self], output: result) { g in
+        return tape.record("softmax", operands: [self], output: result) { g, _ in
             // dx = y · (g − Σ g·y) per row.
             [SoftmaxKernels.softmaxPullback(cotangent: g, output: result)]
         }
@@ -51,7 +51,7 @@ extension Tensor where Scalar: TensorScalar {
         precondition(rank >= 1, "log_softmax: needs rank ≥ 1, got shape \(shape)")
         let result = SoftmaxKernels.logSoftmax(self)
         guard let tape = recordingTape else { return result }
-        return tape.record("log_softmax", operands: [self], output: result) { g in
+        return tape.record("log_softmax", operands: [self], output: result) { g, _ in
             // dx = g − softmax(x) · Σ g per row.
             [SoftmaxKernels.logSoftmaxPullback(cotangent: g, output: result)]
         }

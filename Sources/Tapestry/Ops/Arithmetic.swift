@@ -134,6 +134,6 @@ extension Tensor where Scalar: TensorScalar {
         let result = ElementwiseKernels.apply(op, self)
         guard let tape = recordingTape else { return result }
         let input = self
-        return tape.record(name, operands: [self], output: result) { g in [pullback(g, input, result)] }
+        return tape.record(name, operands: [self], output: result) { g, _ in [pullback(g, input, result)] }
     }
 }

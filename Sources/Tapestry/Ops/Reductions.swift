@@ -9,7 +9,7 @@ extension Tensor where Scalar: TensorScalar {
         let result = Tensor(withUnsafeScalars { ReductionKernels.sum($0) })
         guard let tape = recordingTape else { return result }
         let shape = self.shape
-        return tape.record("sum", operands: [self], output: result) { g in [Tensor(repeating: g.scalar, shape: shape)] }
+        return tape.record("sum", operands: [self], output: result) { g, _ in [Tensor(repeating: g.scalar, shape: shape)] }
     }
 
     /// The sum along `axis` (negative counts from the end), dropping that axis unless
@@ -21,7 +21,7 @@ extension Tensor where Scalar: TensorScalar {
         let result = ReductionKernels.reduce(.sum, self, axis: axis, keepingDimension: keepingDimension)
         guard let tape = recordingTape else { return result }
         let shape = self.shape
-        return tape.record("sum", operands: [self], output: result) { g in
+        return tape.record("sum", operands: [self], output: result) { g, _ in
             var kept = shape
             kept[axis] = 1
             return [g.reshaped(to: kept) + Tensor(zeros: shape)]
@@ -56,7 +56,7 @@ extension Tensor where Scalar: TensorScalar {
         let result = ReductionKernels.reduce(.max, self, axis: axis, keepingDimension: keepingDimension)
         guard let tape = recordingTape else { return result }
         let input = self
-        return tape.record("max", operands: [self], output: result) { g in
+        return tape.record("max", operands: [self], output: result) { g, _ in
             let (outer, size, inner) = ReductionKernels.split(input.shape, axis: axis)
             let winners = ReductionKernels.argmax(input, axis: axis)
             var dx = Tensor(zeros: input.shape)
