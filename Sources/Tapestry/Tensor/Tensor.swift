@@ -204,7 +204,6 @@ extension Tensor: Equatable {
 }
 
 extension Tensor where Scalar: TensorScalar {
-
     /// Whether every scalar is within `tolerance` of the other tensor's (same shape).
     public func isApproximatelyEqual(to other: Tensor, tolerance: Scalar) -> Bool {
         guard shape == other.shape else { return false }
