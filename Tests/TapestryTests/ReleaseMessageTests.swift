@@ -77,4 +77,8 @@ final class ReleaseMessageTests: XCTestCase {
     func testPublicCheckPreconditionKeepsItsMessageInAnotherModule() throws {
         try assertTraps("checkPrecondition", mentioning: ["probe_op", "[2, 3]", "[4, 5]"])
     }
+
+    func testTheRecommendedShadowKeepsAnotherModulesPreconditionMessages() throws {
+        try assertTraps("shadow", mentioning: ["shadowed_op", "[2, 3]", "[4, 5]"])
+    }
 }

@@ -22,6 +22,11 @@ let misuses: [String: () -> Void] = [
         let shape = [2, 3]
         checkPrecondition(shape.count == 3, "probe_op: shapes \(shape) and [4, 5] disagree")
     },
+    "shadow": {
+        // A plain `precondition` in a module that declares the shadow below.
+        let shape = [2, 3]
+        precondition(shape.count == 3, "shadowed_op: shapes \(shape) and [4, 5] disagree")
+    },
     "labels": {
         _ = Tensor.sparseSoftmaxCrossEntropy(logits: Tensor<Float>(zeros: [2, 3]), labels: Tensor<Int32>([0, 7]))
     },
@@ -35,3 +40,13 @@ guard arguments.count == 2, let misuse = misuses[arguments[1]] else {
 misuse()
 print("misuse-probe: \(arguments[1]) did not trap")
 exit(0)
+
+/// The one-line shadow `checkPrecondition`'s documentation recommends to other modules:
+/// this module's `precondition` keeps its message in release builds too.
+@_transparent
+func precondition(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(),
+    file: StaticString = #fileID, line: UInt = #line
+) {
+    checkPrecondition(condition(), message(), file: file, line: line)
+}
