@@ -35,6 +35,9 @@ final class PrimitiveTests: XCTestCase {
         XCTAssertEqual(counting[1..<2], Tensor([[6, 7, 8, 9, 10, 11]]))
         let scalar: Double = counting[1, 5]   // the full-index subscript still reads a scalar
         XCTAssertEqual(scalar, 11)
+        let floats = Tensor<Float>(converting: counting)
+        XCTAssertEqual(floats[-1][1..<3], Tensor([7, 8]))
+        XCTAssertEqual(floats.sliced(alongAxis: 1, from: 1, to: 5, stride: 2), Tensor([[1, 3], [7, 9]]))
     }
 
     func testRowSubscriptCarriesTheGradient() {

@@ -1,6 +1,7 @@
 // Slicing: ranges with strides along any axis, and subscripts along the first axis. All of
-// them are differentiable; a slice's pullback writes the cotangent back into zeros (a pad
-// for stride 1), and that write's own pullback is the slice again.
+// them are differentiable: a slice's pullback writes the cotangent back into zeros at the
+// sliced positions (what a pad does for stride 1), and that write's own pullback is the
+// slice again, so the pair also differentiates twice.
 
 /// Which positions along one axis a slice keeps: from `start` up to (not including) `end`,
 /// every `stride`-th. Negative bounds count from the end of the axis, as in `-1` for the
