@@ -14,6 +14,9 @@ final class GradientCheckTests: XCTestCase {
         let positive = random([3, 4], in: 0.5..<2)
         // Values kept away from ReLU's kink, where finite differences are meaningless.
         let awayFromZero = random([3, 4], in: 0.1..<1) * Tensor([[1, -1, 1, -1]])
+        // Pairs at least 0.1 apart everywhere, so minimum and maximum stay away from ties.
+        let first = random([3, 4])
+        let apart = (a: first, b: first + random([3, 4], in: 0.1..<0.5) * Tensor([[1, -1, -1, 1]]))
         return [
             ("add", { $0[0] + $0[1] }, [random([3, 4]), random([3, 4])]),
             ("add broadcast row", { $0[0] + $0[1] }, [random([3, 4]), random([4])]),
@@ -63,6 +66,47 @@ final class GradientCheckTests: XCTestCase {
                 Tensor.differentiable("scaled_add", operands: [xs[0], xs[1]]) { $0[0] * 2 + $0[1] }
                     pullback: { g, _, _, needs in [needs[0] ? g * 2 : nil, needs[1] ? g : nil] }
             }, [random([2, 3]), random([3])]),
+            ("slice stride 2, negative bounds", { $0[0].sliced(alongAxis: 1, from: -5, to: -1, stride: 2) }, [random([3, 6])]),
+            ("slice several axes", { $0[0].sliced([TensorSlice(1..<3), .all, TensorSlice(from: 0, stride: 3)]) },
+             [random([3, 2, 5])]),
+            ("row subscripts", { $0[0][1] * $0[0][-1] + $0[0][1] }, [random([3, 4])]),
+            ("range subscripts", { $0[0][1..<3, 0..<2] }, [random([3, 4])]),
+            ("concatenate 3 along axis 1", { Tensor(concatenating: [$0[0], $0[1], $0[2]], alongAxis: 1) },
+             [random([2, 1]), random([2, 3]), random([2, 2])]),
+            ("stack along axis 1", { Tensor(stacking: [$0[0], $0[1], $0[2]], alongAxis: 1) },
+             [random([2, 3]), random([2, 3]), random([2, 3])]),
+            ("split sizes", { xs in
+                let pieces = xs[0].split(sizes: [1, 3], alongAxis: 1)
+                return Tensor(concatenating: [pieces[1], pieces[0] * pieces[0]], alongAxis: 1)
+            }, [random([2, 4])]),
+            ("split count", { xs in
+                let pieces = xs[0].split(count: 3, alongAxis: -1)
+                return pieces[0] * pieces[2] + pieces[1]
+            }, [random([2, 6])]),
+            ("pad asymmetric", { $0[0].padded(with: [(before: 1, after: 0), (before: 2, after: 1)], value: 0.5) },
+             [random([2, 3])]),
+            ("broadcast to", { $0[0].broadcast(to: [2, 3, 4]) }, [random([3, 1])]),
+            ("tile", { $0[0].tiled(multiples: [3, 2]) }, [random([2, 3])]),
+            ("select broadcasting", {
+                Tensor(selecting: $0[0], where: Tensor([[1], [0], [1]]), otherwise: $0[1])
+            }, [random([3, 4]), random([4])]),
+            ("abs", { $0[0].abs() }, [awayFromZero]),
+            ("minimum", { minimum($0[0], $0[1]) }, [apart.a, apart.b]),
+            ("maximum", { maximum($0[0], $0[1]) }, [apart.a, apart.b]),
+            ("maximum broadcasting", { maximum($0[0], $0[1]) },
+             [Tensor([[0.1, 0.9, -0.4], [0.7, -0.6, 0.3]]), Tensor([0.5, -0.1, 0.0])]),
+            ("sin", { $0[0].sin() }, [random([3, 4], in: -3..<3)]),
+            ("cos", { $0[0].cos() }, [random([3, 4], in: -3..<3)]),
+            ("sliding windows stride 2, non-square", { $0[0].slidingWindows(size: (3, 2), strides: (2, 2)) },
+             [random([2, 7, 6, 3])]),
+            ("sliding windows dilation 2", { $0[0].slidingWindows(size: (2, 3), strides: (1, 2), dilation: (2, 2)) },
+             [random([2, 6, 8, 2])]),
+            ("im2col convolution, same padding", { xs in
+                let (x, kernel) = (xs[0], xs[1])   // NHWC [2, 4, 5, 2], HWIO [3, 3, 2, 3]
+                let padded = x.padded(with: [(0, 0), (1, 1), (1, 1), (0, 0)])
+                let columns = padded.slidingWindows(size: (3, 3)).reshaped(to: [2 * 4 * 5, 18])
+                return columns.matmul(kernel.reshaped(to: [18, 3])).reshaped(to: [2, 4, 5, 3])
+            }, [random([2, 4, 5, 2]), random([3, 3, 2, 3])]),
         ]
     }
 
@@ -73,7 +117,7 @@ final class GradientCheckTests: XCTestCase {
             XCTAssertTrue(report.passed, "\(name):\n\(report)")
             XCTAssertEqual(report.inputs.count, inputs.count, name)
         }
-        XCTAssertGreaterThanOrEqual(all.count, 40)
+        XCTAssertGreaterThanOrEqual(all.count, 61)
     }
 
     func testMLPLossPassesGradcheckForEveryParameter() {

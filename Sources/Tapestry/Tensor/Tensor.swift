@@ -173,16 +173,6 @@ extension Tensor {
         }
     }
 
-    /// The sub-tensor at `index` along the first dimension (a row of a matrix, an image of
-    /// a batch); untracked.
-    public subscript(index: Int) -> Tensor {
-        precondition(rank >= 1, "Tensor[\(index)]: a rank-0 tensor has no rows")
-        precondition(shape[0] > index && index >= 0, "Tensor[\(index)]: index out of range for shape \(shape)")
-        let rowShape = Array(shape.dropFirst())
-        let rowCount = Self.count(of: rowShape)
-        return withUnsafeScalars { Tensor(shape: rowShape, scalars: $0[(index * rowCount)..<((index + 1) * rowCount)]) }
-    }
-
     private func flatIndex(_ indices: [Int]) -> Int {
         precondition(indices.count == rank, "Tensor subscript: \(indices.count) indices for rank-\(rank) shape \(shape)")
         var offset = 0
