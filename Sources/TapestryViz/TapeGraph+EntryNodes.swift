@@ -35,7 +35,9 @@ extension TapeGraph {
 
     static func entryID(_ index: Int) -> String { "e\(index)" }
 
-    /// A node for one entry: an op, a parameter, a constant, or the output.
+    /// A node for one entry: an op, a parameter, a constant, or the output. The one place an
+    /// entry's look is decided (with ``EdgeStyle`` for edges), so styling by other properties
+    /// of an entry, such as the pass that recorded it, belongs here.
     func entryAttributes(_ entry: TapeEntry) -> DOTAttributes {
         var lines = [HTMLLabel.text(entry.name ?? entry.op, size: entry.kind == .operation ? 11 : 10, bold: true),
                      HTMLLabel.text(Self.shapeText(entry.shape), size: 9, color: ChartTheme.mutedText)]
