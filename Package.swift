@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "CZlib", "TestSupport"]),
-        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
+        // The tape-graph and README tests record real training steps of TapestryNN models.
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "Tapestry", "TapestryNN"]),
 
         // Test files (gzip, IDX) shared by the data and reliability tests.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),

@@ -154,6 +154,33 @@ final class TapeGraphTests: XCTestCase {
         }
     }
 
+    /// A step recorded with the core alone (no model, no TapestryNN) draws like a model's.
+    func testStepRecordedWithTheCoreAloneIsDrawn() throws {
+        let tape = Tape<Float>()
+        let kernel = tape.watch(Tensor([0.5, -1, 2]), name: "scale.kernel")
+        let input = tape.constant(Tensor([3, 4, 12]), name: "input")
+        let scaled = tape.withLabel("scale") { input * kernel }
+        let loss = tape.withLabel("loss") { scaled.sum() }
+        let step = RecordedStep(tape: tape, loss: loss, gradients: tape.backward(from: loss, keepingIntermediates: true))
+        let graph = TapeGraph(step: step)
+        let statements = graph.makeGraph().statements
+        var members: [String: [String]] = [:]
+        for case .subgraph(let cluster) in statements {
+            members[cluster.name ?? ""] = cluster.statements.compactMap {
+                if case .node(let id, _) = $0 { return id } else { return nil }
+            }
+        }
+        XCTAssertEqual(members, ["cluster_scale": ["e0", "e2"], "cluster_loss": ["e3"]],
+                       "the kernel is drawn with the one layer that uses it; the input with none")
+        XCTAssertEqual(graph.outputIndex, 3)
+        // ∂loss/∂kernel is the input: ‖(3, 4, 12)‖ = 13.
+        XCTAssertEqual(graph.gradientNorms?[0], 13)
+        let texts = try svg(graph).texts
+        for expected in ["scale.kernel", "input", "‖∇‖ 13", "Parameters: 0 vanishing · 1 normal · 0 exploding"] {
+            XCTAssertTrue(texts.contains(expected), "missing \(expected) in \(texts)")
+        }
+    }
+
     // MARK: Gradient flow
 
     func testGradientNormsMatchTheCotangents() throws {
