@@ -7,7 +7,7 @@ import TapestryViz
 /// The pictures the demo writes for the docs: the model diagram, the recorded tape with its
 /// gradient flow, the training curves, the confusion matrix and a prediction gallery.
 struct DemoPictures {
-    let model: Sequential<Float>
+    let model: Model<Float>
     let history: History
     let data: FashionMNIST
     /// Softmax probabilities for every test image, `[10000, 10]`.
@@ -20,7 +20,7 @@ struct DemoPictures {
     func write(to folder: URL, announce: (String) -> Void) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let classNames = FashionMNIST.classNames
-        let predicted = predictions.argmax(alongAxis: 1)
+        let predicted = predictions.argmax(alongAxis: 1).scalars.map(Int.init)
 
         try ModelDiagram(model).write(to: folder.appendingPathComponent("model.svg"))
 

@@ -55,7 +55,7 @@ struct FashionDemo {
         let probabilityModel = Sequential<Float>(name: "probability_model", inputShape: [28, 28], layers: [model, Softmax()])
         let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 1000) }
         let inspected = predictions[Self.inspectedImage]
-        let predictedClass = inspected.argmax(alongAxis: 0)[0]
+        let predictedClass = Int(inspected.argmax(alongAxis: 0).scalar)
         say("predictions[\(Self.inspectedImage)] (predicted for 10,000 test images in \(format(predictSeconds * 1000, digits: 1)) ms):")
         print(Self.numpyStyle(inspected.scalars))
         print("class_names[np.argmax(predictions[\(Self.inspectedImage)])] = '\(FashionMNIST.classNames[predictedClass])'"
