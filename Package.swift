@@ -38,12 +38,8 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
-        .target(name: "TapestryNN", dependencies: ["Tapestry"]),
-        .target(
-            name: "TapestryData",
-            dependencies: [
-                "Tapestry", "TapestryNN", "CZlib", "CLibCrypto",
-            ]),
+        .target(name: "TapestryData", dependencies: ["Tapestry", "CZlib", "CLibCrypto"]),
+        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryData"]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryNN", "CGraphviz"]),
         .executableTarget(
             name: "fashion",

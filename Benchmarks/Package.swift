@@ -7,7 +7,7 @@ let package = Package(
     name: "TapestryBenchmarks",
     platforms: [.macOS(.v13)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "Tapestry", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -15,10 +15,10 @@ let package = Package(
             name: "TapestryBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Tapestry", package: "main"),
-                .product(name: "TapestryNN", package: "main"),
-                .product(name: "TapestryData", package: "main"),
-                .product(name: "TapestryViz", package: "main"),
+                .product(name: "Tapestry", package: "Tapestry"),
+                .product(name: "TapestryNN", package: "Tapestry"),
+                .product(name: "TapestryData", package: "Tapestry"),
+                .product(name: "TapestryViz", package: "Tapestry"),
             ],
             path: "Benchmarks/TapestryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

@@ -1,4 +1,5 @@
 // DatasetError.swift: every way reading, locating or downloading a dataset can fail.
+import Tapestry
 
 /// An error raised while reading, locating or downloading a dataset.
 ///
@@ -59,6 +60,10 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A downloaded file failed verification; it was deleted and never used.
     case downloadRejected(file: String, url: String, reason: String)
 
+    /// Samples held in memory whose inputs and targets disagree (no file involved): the
+    /// sample counts differ, or a tensor has no sample dimension.
+    case mismatchedSamples(reason: String)
+
     /// One line describing the failure, naming the file or URL it is about.
     public var description: String {
         switch self {
@@ -70,28 +75,30 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): corrupt gzip stream: \(reason)"
         case let .truncatedGzip(file, compressedBytes, decompressedBytes):
             return "\(file): truncated gzip file: the compressed data ends at byte "
-                + "\(compressedBytes.grouped) before the end of the gzip stream "
-                + "(\(decompressedBytes.grouped) bytes decompressed)"
+                + "\(compressedBytes.groupedByThousands) before the end of the gzip stream "
+                + "(\(decompressedBytes.groupedByThousands) bytes decompressed)"
         case let .wrongMagic(file, expected, found):
             return "\(file): wrong IDX magic number \(found.hex), expected \(expected.hex)"
         case let .invalidHeader(file, reason):
             return "\(file): invalid IDX header: \(reason)"
         case let .implausibleSize(file, claimedBytes, limit, reason):
-            let claimed = claimedBytes.map { "\($0.grouped) bytes" } ?? "more than 2^64 bytes"
+            let claimed = claimedBytes.map { "\($0.groupedByThousands) bytes" } ?? "more than 2^64 bytes"
             return "\(file): IDX header claims \(claimed) of data, more than the limit of "
-                + "\(limit.grouped) bytes (\(reason)); refused before allocating"
+                + "\(limit.groupedByThousands) bytes (\(reason)); refused before allocating"
         case let .truncated(file, atByte, expectedBytes):
-            return "\(file): IDX data truncated at byte \(atByte.grouped) of the "
-                + "\(expectedBytes.grouped) bytes the header declares"
+            return "\(file): IDX data truncated at byte \(atByte.groupedByThousands) of the "
+                + "\(expectedBytes.groupedByThousands) bytes the header declares"
         case let .trailingData(file, expectedBytes):
-            return "\(file): unexpected data after the \(expectedBytes.grouped) bytes the IDX header declares"
+            return "\(file): unexpected data after the \(expectedBytes.groupedByThousands) bytes the IDX header declares"
         case let .unexpectedShape(file, reason):
             return "\(file): unexpected IDX shape: \(reason)"
         case let .countMismatch(labelsFile, labelCount, imagesFile, imageCount):
-            return "\(labelsFile): \(labelCount.grouped) \(labelCount == 1 ? "label" : "labels") for "
-                + "\(imageCount.grouped) \(imageCount == 1 ? "image" : "images") in \(imagesFile)"
+            return "\(labelsFile): \(labelCount.groupedByThousands) \(labelCount == 1 ? "label" : "labels") for "
+                + "\(imageCount.groupedByThousands) \(imageCount == 1 ? "image" : "images") in \(imagesFile)"
+        case let .mismatchedSamples(reason):
+            return "dataset: \(reason)"
         case let .labelOutOfRange(file, index, label, classCount):
-            return "\(file): label \(label) out of range at index \(index.grouped) "
+            return "\(file): label \(label) out of range at index \(index.groupedByThousands) "
                 + "(labels must be 0...\(classCount - 1))"
         case let .checksumMismatch(file, expected, actual):
             return "\(file): SHA-256 of the decompressed data is \(actual), expected \(expected)"
@@ -106,20 +113,6 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .downloadRejected(file, url, reason):
             return "\(file): downloaded from \(url), failed verification and was deleted: \(reason)"
         }
-    }
-}
-
-extension BinaryInteger {
-    /// The decimal digits grouped by thousands with commas, independent of the locale: `60,000`.
-    var grouped: String {
-        let digits = String(self.magnitude)
-        var result = ""
-        result.reserveCapacity(digits.count + digits.count / 3 + 1)
-        for (offset, digit) in digits.enumerated() {
-            if offset > 0 && (digits.count - offset) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return self < 0 ? "-" + result : result
     }
 }
 

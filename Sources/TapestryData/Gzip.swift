@@ -1,6 +1,7 @@
 // Gzip.swift: streaming gzip decompression of a file through zlib, into caller-owned memory.
 
 import CZlib
+import Tapestry
 import Foundation
 
 #if canImport(Glibc)
@@ -175,7 +176,7 @@ final class GzipFileReader {
             default: message = "zlib error \(status)"
             }
         }
-        return "\(message) (near compressed byte \(offset.grouped))"
+        return "\(message) (near compressed byte \(offset.groupedByThousands))"
     }
 }
 

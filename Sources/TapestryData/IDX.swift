@@ -5,6 +5,7 @@
 // big-endian when wider than a byte.
 
 import Foundation
+import Tapestry
 
 /// The element type of an IDX array, coded in the third byte of its magic number.
 public enum IDXElementType: UInt8, Sendable, CaseIterable {
@@ -189,7 +190,7 @@ public enum IDX {
             guard bytes != nil else {
                 throw DatasetError.invalidHeader(
                     file: name,
-                    reason: "the dimensions \(shape.map(\.grouped).joined(separator: " × ")) of "
+                    reason: "the dimensions \(shape.map(\.groupedByThousands).joined(separator: " × ")) of "
                         + "\(elementType.byteWidth)-byte elements hold no element, but without the zero "
                         + "they multiply past 2^63 bytes")
             }
@@ -204,8 +205,8 @@ public enum IDX {
         let limit = max(0, min(maximumDecompressedBytes - headerSize, streamLimit))
         guard let claimedBytes, claimedBytes <= UInt64(limit) else {
             let reason = streamLimit < maximumDecompressedBytes - headerSize
-                ? "a \(reader.compressedSize.grouped)-byte gzip file cannot decompress to more "
-                    + "than \(reader.maximumDecompressedSize.grouped) bytes"
+                ? "a \(reader.compressedSize.groupedByThousands)-byte gzip file cannot decompress to more "
+                    + "than \(reader.maximumDecompressedSize.groupedByThousands) bytes"
                 : "the configured maximum decompressed size"
             throw DatasetError.implausibleSize(
                 file: name, claimedBytes: claimedBytes, limit: limit, reason: reason)

@@ -1,8 +1,7 @@
 import Tapestry
-import TapestryNN
 
-/// A split feeds `fit`, `evaluate` and `predict` directly: images stay bytes in memory and
-/// each batch is normalised (÷255) as it is gathered.
+/// A split feeds training, evaluation and prediction directly: images stay bytes in memory
+/// and each batch is normalised (÷255) as it is gathered.
 extension LabeledImages: BatchSource {
     /// `count`.
     public var sampleCount: Int { count }
@@ -10,10 +9,13 @@ extension LabeledImages: BatchSource {
     /// `[rows, columns]`.
     public var sampleShape: [Int] { [rows, columns] }
 
-    /// The images `[n, rows, columns]` scaled to [0, 1] and their labels `[n]`.
-    public func batch(at indices: ArraySlice<Int>) -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
-        let inputs = Tensor<Float>(shape: [indices.count, rows, columns]) { gatherImages(at: indices, into: $0) }
-        let targets = Tensor<Float>(indices.map { Float(labels[$0]) })
-        return (inputs, targets)
+    /// The labels as class indices, `[count]`.
+    public var targets: Targets<Float> {
+        .labels(Tensor(shape: [count], scalars: labels.lazy.map { Int32($0) }))
+    }
+
+    /// The images `[n, rows, columns]` scaled to [0, 1].
+    public func inputs(at indices: ArraySlice<Int>) -> Tensor<Float> {
+        Tensor<Float>(shape: [indices.count, rows, columns]) { gatherImages(at: indices, into: $0) }
     }
 }

@@ -7,7 +7,7 @@ import TapestryViz
 /// The pictures the demo writes for the docs: the model diagram, the recorded tape with its
 /// gradient flow, the training curves, the confusion matrix and a prediction gallery.
 struct DemoPictures {
-    let model: Sequential<Float>
+    let model: Model<Float>
     let history: History
     let data: FashionMNIST
     /// Softmax probabilities for every test image, `[10000, 10]`.

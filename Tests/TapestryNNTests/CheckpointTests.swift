@@ -26,7 +26,7 @@ final class CheckpointTests: XCTestCase {
         try fresh.load(weightsFrom: url)
         XCTAssertEqual(fresh.parameters.map(\.value), trained.parameters.map(\.value), "bit-for-bit")
         let file = try SafeTensors(contentsOf: url)
-        XCTAssertEqual(Set(file.names), Set(trained.parameters.map(\.name)))
+        XCTAssertEqual(Set(file.names), Set(trained.namedParameters.map(\.name)))
         XCTAssertEqual(file.metadata["framework"], "tapestry")
     }
 
@@ -56,12 +56,12 @@ final class CheckpointTests: XCTestCase {
         try expectRejection([1, 2, 3], mentioning: "bytes")
 
         // Missing tensor, wrong shape, wrong dtype: written with the public API.
-        let parameters = SequentialTests.fashionMLP().parameters
-        var missing = try SafeTensors(tensors: parameters.dropLast().map { (name: $0.name, tensor: $0.value) })
+        let parameters = SequentialTests.fashionMLP().namedParameters
+        var missing = try SafeTensors(tensors: parameters.dropLast().map { (name: $0.name, tensor: $0.parameter.value) })
         try expectRejection(try missing.encoded(), mentioning: "dense_2.bias")
         missing.setTensor(Tensor<Float>(zeros: [11]), named: "dense_2.bias")
         try expectRejection(try missing.encoded(), mentioning: "dense_2.bias")
-        let doubles = try SafeTensors(tensors: parameters.map { (name: $0.name, tensor: Tensor<Double>(converting: $0.value)) })
+        let doubles = try SafeTensors(tensors: parameters.map { (name: $0.name, tensor: Tensor<Double>(converting: $0.parameter.value)) })
         try expectRejection(try doubles.encoded(), mentioning: "F64")
     }
 

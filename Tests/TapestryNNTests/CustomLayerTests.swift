@@ -42,7 +42,7 @@ final class CustomLayerTests: XCTestCase {
         // README: custom training end
 
         XCTAssertEqual(model.layers.map { $0.name }, ["dense", "residual", "dense_1"])
-        XCTAssertEqual(Array(model.parameters.map(\.name)[2...5]), [
+        XCTAssertEqual(Array(model.namedParameters.map(\.name)[2...5]), [
             "residual.first.kernel", "residual.first.bias", "residual.second.kernel", "residual.second.bias"])
         XCTAssertGreaterThan(history["accuracy"].last ?? 0, 0.95)
         XCTAssertTrue(report.passed, report.description)

@@ -15,7 +15,7 @@ final class SequentialTests: XCTestCase {
     func testKerasStyleNamesAndDottedParameterNames() {
         let model = Self.fashionMLP()
         XCTAssertEqual(model.layers.map { $0.name }, ["flatten", "dense", "dense_1", "dense_2"])
-        XCTAssertEqual(model.parameters.map(\.name), [
+        XCTAssertEqual(model.namedParameters.map(\.name), [
             "dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias", "dense_2.kernel", "dense_2.bias",
         ])
         XCTAssertEqual(Sequential<Float>.snakeCase("ReLU"), "re_lu")
@@ -55,7 +55,7 @@ final class SequentialTests: XCTestCase {
         XCTAssertEqual(ops.map(\.op), ["reshape", "linear", "relu", "linear", "relu", "linear",
                                        "sparse_softmax_cross_entropy"])
         XCTAssertEqual(ops.map { $0.label ?? "" }, ["flatten", "dense", "dense", "dense_1", "dense_1", "dense_2", "loss"])
-        XCTAssertEqual(step.tape.entries.filter { $0.kind == .variable }.compactMap(\.name), model.parameters.map(\.name))
+        XCTAssertEqual(step.tape.entries.filter { $0.kind == .variable }.compactMap(\.name), model.namedParameters.map(\.name))
         XCTAssertEqual(step.gradients.cotangents.compactMap { $0 }.count, step.tape.entries.count - 2,
                        "every entry but the input constant and its reshape gets a cotangent")
         XCTAssertFalse(model.parameters[0].value.isTracked, "recordStep leaves the parameters untracked")

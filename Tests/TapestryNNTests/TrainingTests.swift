@@ -4,14 +4,14 @@ import Tapestry
 
 final class TrainingTests: XCTestCase {
     /// Two interleaved spirals, 2 × `perClass` points, labels 0 and 1.
-    static func twoSpirals(perClass: Int) -> (x: Tensor<Float>, y: Tensor<Float>) {
-        var points: [Float] = [], labels: [Float] = []
+    static func twoSpirals(perClass: Int) -> (x: Tensor<Float>, y: Tensor<Int32>) {
+        var points: [Float] = [], labels: [Int32] = []
         for label in 0..<2 {
             for i in 0..<perClass {
                 let t = Float(i) / Float(perClass) * 3 * .pi + 0.3
                 let sign: Float = label == 0 ? 1 : -1
                 points += [sign * t * Float.cos(t) / 10, sign * t * Float.sin(t) / 10]
-                labels.append(Float(label))
+                labels.append(Int32(label))
             }
         }
         return (Tensor(shape: [2 * perClass, 2], scalars: points), Tensor(labels))
@@ -124,25 +124,25 @@ final class TrainingTests: XCTestCase {
     func testBadInputThrowsErrorsThatSayWhatWasExpected() {
         let model = SequentialTests.fashionMLP()
         let x = Tensor<Float>(zeros: [4, 28, 28])
-        XCTAssertThrowsError(try model.fit(x, Tensor(zeros: [4]), verbose: 0)) {
+        XCTAssertThrowsError(try model.fit(x, Tensor<Int32>(zeros: [4]), verbose: 0)) {
             XCTAssertEqual($0 as? ModelError, .notCompiled(operation: "fit"))
             XCTAssertTrue("\($0)".contains("compile"))
         }
         model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
-        XCTAssertThrowsError(try model.fit(x, Tensor(zeros: [3]), verbose: 0)) {
+        XCTAssertThrowsError(try model.fit(x, Tensor<Int32>(zeros: [3]), verbose: 0)) {
             XCTAssertEqual($0 as? ModelError, .sampleCountMismatch(inputs: 4, targets: 3))
             XCTAssertEqual("\($0)", "sample counts differ: 4 inputs but 3 targets")
         }
-        XCTAssertThrowsError(try model.fit(x, Tensor([0, 1, 11, 2]), verbose: 0)) {
+        XCTAssertThrowsError(try model.fit(x, Tensor<Int32>([0, 1, 11, 2]), verbose: 0)) {
             XCTAssertEqual($0 as? ModelError, .labelOutOfRange(label: 11, sample: 2, classCount: 10))
         }
-        XCTAssertThrowsError(try model.fit(Tensor(zeros: [4, 27, 28]), Tensor(zeros: [4]), verbose: 0)) {
+        XCTAssertThrowsError(try model.fit(Tensor(zeros: [4, 27, 28]), Tensor<Int32>(zeros: [4]), verbose: 0)) {
             XCTAssertTrue("\($0)".contains("[28, 28]") && "\($0)".contains("[27, 28]"), "\($0)")
         }
-        XCTAssertThrowsError(try model.fit(Tensor(zeros: [0, 28, 28]), Tensor(zeros: [0]), verbose: 0)) {
+        XCTAssertThrowsError(try model.fit(Tensor(zeros: [0, 28, 28]), Tensor<Int32>(zeros: [0]), verbose: 0)) {
             XCTAssertEqual($0 as? ModelError, .emptyDataset(operation: "fit"))
         }
-        XCTAssertThrowsError(try model.fit(x, Tensor(zeros: [4]), batchSize: 0, verbose: 0))
+        XCTAssertThrowsError(try model.fit(x, Tensor<Int32>(zeros: [4]), batchSize: 0, verbose: 0))
         let unshaped = Sequential<Float>(layers: [Dense(inputSize: 3, outputSize: 2)])
         XCTAssertThrowsError(try unshaped.predict(Tensor(zeros: [2, 4]))) {
             XCTAssertTrue("\($0)".contains("expects input samples of shape [3], got [4]"), "\($0)")
@@ -159,7 +159,7 @@ final class AnomalyDetectionTests: XCTestCase {
         var x = Tensor<Float>(zeros: [32, 2])
         x[5, 1] = .infinity     // ∞ · 0 weights → NaN in the first layer's linear op
         model.parameters[0].value[1, 0] = 0
-        XCTAssertThrowsError(try model.fit(x, Tensor(zeros: [32]), epochs: 1, verbose: 0)) { error in
+        XCTAssertThrowsError(try model.fit(x, Tensor<Int32>(zeros: [32]), epochs: 1, verbose: 0)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("op 'linear'"), message)
             XCTAssertTrue(message.contains("layer dense"), message)

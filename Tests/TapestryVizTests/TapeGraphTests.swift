@@ -111,7 +111,7 @@ final class TapeGraphTests: XCTestCase {
         let step = try zerosStep(model)
         let graph = TapeGraph(step: step)
         let texts = try svg(graph).texts
-        for name in model.parameters.map(\.name) + ["input"] {
+        for name in model.namedParameters.map(\.name) + ["input"] {
             XCTAssertTrue(texts.contains(name), "missing parameter \(name)")
         }
         // Dense records one fused `linear` op (matmul + bias) since e8dbe56.

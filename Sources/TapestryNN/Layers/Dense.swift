@@ -4,7 +4,7 @@ import Tapestry
 /// (Glorot-uniform kernel, zero bias).
 public final class Dense<Scalar: TensorScalar>: Layer {
     /// The layer's name; `Sequential` assigns `dense`, `dense_1`, … unless you set one.
-    public var name: String { didSet { assignParameterNames() } }
+    public var name: String
     /// The `[inputSize, outputSize]` weight matrix.
     public let kernel: Parameter<Scalar>
     /// The `[outputSize]` bias.
@@ -33,14 +33,13 @@ public final class Dense<Scalar: TensorScalar>: Layer {
         bias = Parameter("bias", value: Tensor(zeros: [outputSize]))
         self.activation = activation
         self.name = name
-        assignParameterNames()
     }
 
     /// `[kernel, bias]`.
     public var parameters: [Parameter<Scalar>] { [kernel, bias] }
 
-    /// The activation's name.
-    public var activationName: String? { activation.description }
+    /// The activation's name, unless it is linear.
+    public var activationName: String? { activation.name }
 
     /// `activation(input · kernel + bias)` for a `[batch, inputSize]` input.
     @_specialize(where Scalar == Float)

@@ -10,10 +10,8 @@ public func gradcheck<L: Layer>(
     epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5, relativeTolerance: Double = 1e-3
 ) -> GradientCheckReport where L.Scalar == Double {
     let parameters = layer.parameters
-    let originals = parameters.map(\.value)
-    defer { for (parameter, value) in zip(parameters, originals) { parameter.value = value } }
     return gradcheck({ values in
-        for (parameter, value) in zip(parameters, values) { parameter.value = value }
-        return layer(values[values.count - 1])
-    }, at: originals + [input], epsilon: epsilon, absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance)
+        substituting(parameters, with: Array(values.dropLast())) { layer(values[values.count - 1]) }
+    }, at: parameters.map(\.value) + [input], epsilon: epsilon, absoluteTolerance: absoluteTolerance,
+       relativeTolerance: relativeTolerance)
 }

@@ -4,13 +4,15 @@ import Tapestry
 /// parameters.
 ///
 /// Layers are reference types, like Keras layers and PyTorch modules: a model, its
-/// optimizer and its callbacks share them. Write your own by conforming a final class:
+/// optimizer and its callbacks share them. Write your own by conforming a final class;
+/// its parameters — its own `Parameter`s and those of the layers it holds — are found
+/// through its stored properties and named after them (`residual.first.kernel`), like
+/// PyTorch's `named_parameters`:
 ///
 /// ```swift
 /// final class Residual: Layer {
 ///     var name = "residual"
 ///     let inner = Dense<Float>(inputSize: 16, outputSize: 16, activation: .relu)
-///     var parameters: [Parameter<Float>] { inner.parameters }
 ///     func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> { x + inner(x) }
 ///     func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
 /// }
@@ -28,8 +30,13 @@ public protocol Layer<Scalar>: AnyObject {
     /// A short description of the activation, for diagrams (`relu`), if the layer has one.
     var activationName: String? { get }
 
-    /// The layer's parameters, in a stable order; empty for layers without weights.
+    /// The layer's parameters, in a stable order, each once; by default every `Parameter`
+    /// reachable through the stored properties, in declaration order.
     var parameters: [Parameter<Scalar>] { get }
+
+    /// The parameters with dotted names relative to the layer (`kernel`, `first.kernel`);
+    /// by default derived from the property paths that hold them.
+    var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { get }
 
     /// Applies the layer to a batch (the first dimension is the batch).
     func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
@@ -40,14 +47,23 @@ public protocol Layer<Scalar>: AnyObject {
 }
 
 extension Layer {
-    /// The class name.
+    /// The class name without generic arguments (`Dense`).
     public var typeName: String { String(describing: type(of: self)).components(separatedBy: "<").first ?? "Layer" }
 
     /// No activation.
     public var activationName: String? { nil }
 
-    /// No parameters.
-    public var parameters: [Parameter<Scalar>] { [] }
+    /// Every parameter reachable through stored properties, in declaration order.
+    public var parameters: [Parameter<Scalar>] { ParameterPaths.collect(in: self).map(\.parameter) }
+
+    /// Each of `parameters` named by the property path that reaches it (`first.kernel`),
+    /// or by its own `localName` when no stored property does.
+    public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        ParameterPaths.name(parameters, foundIn: self)
+    }
+
+    /// The parameters optimizers update.
+    public var trainableParameters: [Parameter<Scalar>] { parameters.filter(\.isTrainable) }
 
     /// The number of scalars in all parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.scalarCount } }
@@ -59,35 +75,5 @@ extension Layer {
             return tape.withLabel(name) { self(input) }
         }
         return self(input)
-    }
-
-    /// Gives the parameters dotted names from the layer's name and the property path that
-    /// holds them, found by reflection like PyTorch's `named_parameters`: `dense.kernel`,
-    /// and for a custom block with `first` and `second` dense layers
-    /// `residual.first.kernel`. A parameter not reachable through stored properties is
-    /// named `layer.localName`.
-    func assignParameterNames() {
-        var names: [ObjectIdentifier: String] = [:]
-        collectParameterNames(of: self, prefix: name, depth: 0, into: &names)
-        for parameter in parameters {
-            parameter.name = names[ObjectIdentifier(parameter)] ?? "\(name).\(parameter.localName)"
-        }
-    }
-
-    private func collectParameterNames(of value: Any, prefix: String, depth: Int, into names: inout [ObjectIdentifier: String]) {
-        guard depth < 8 else { return }
-        for child in Mirror(reflecting: value).children {
-            guard let label = child.label else { continue }
-            let path = prefix + "." + label
-            if let parameter = child.value as? Parameter<Scalar> {
-                names[ObjectIdentifier(parameter)] = names[ObjectIdentifier(parameter)] ?? path
-            } else if let layer = child.value as? any Layer {
-                collectParameterNames(of: layer, prefix: path, depth: depth + 1, into: &names)
-            } else if let layers = child.value as? [any Layer] {
-                for (index, layer) in layers.enumerated() {
-                    collectParameterNames(of: layer, prefix: "\(path).\(index)", depth: depth + 1, into: &names)
-                }
-            }
-        }
     }
 }

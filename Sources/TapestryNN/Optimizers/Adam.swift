@@ -6,45 +6,46 @@ import Tapestry
 ///
 ///     m ← m + (g − m)(1 − β₁)          v ← v + (g² − v)(1 − β₂)
 ///     α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)  θ ← θ − α · m / (√v + ε)
-public final class Adam<Scalar: TensorScalar>: Optimizer {
-    /// The step size.
-    public var learningRate: Double
+public final class Adam<Scalar: TensorScalar>: ParameterwiseOptimizer<Scalar, AdamMoments<Scalar>> {
     /// The decay of the first moment.
     public let beta1: Double
     /// The decay of the second moment.
     public let beta2: Double
     /// Added to the denominator for stability.
     public let epsilon: Double
-    /// The number of steps taken.
-    public private(set) var step = 0
 
-    private var moments: [ObjectIdentifier: (first: Tensor<Scalar>, second: Tensor<Scalar>)] = [:]
+    private var alpha = 0.0
 
     /// Creates an Adam optimizer.
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7) {
-        self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        super.init(name: "Adam", learningRate: learningRate)
     }
 
-    /// One Adam step for each parameter.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>]) {
-        precondition(parameters.count == gradients.count, "Adam: \(parameters.count) parameters but \(gradients.count) gradients")
-        step += 1
-        let t = Double(step)
-        let alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-        for (parameter, gradient) in zip(parameters, gradients) {
-            precondition(parameter.value.shape == gradient.shape,
-                         "Adam: gradient shape \(gradient.shape) for parameter \(parameter.name) of shape \(parameter.value.shape)")
-            let key = ObjectIdentifier(parameter)
-            var (m, v) = moments.removeValue(forKey: key)
-                ?? (Tensor(zeros: gradient.shape), Tensor(zeros: gradient.shape))
-            OptimizerKernels.adam(theta: &parameter.value, gradient: gradient, m: &m, v: &v, alpha: alpha,
-                                  beta1: beta1, beta2: beta2, epsilon: epsilon)
-            moments[key] = (m, v)
-        }
+    /// Zero moments.
+    public override func makeState(for value: Tensor<Scalar>) -> AdamMoments<Scalar> {
+        AdamMoments(first: Tensor(zeros: value.shape), second: Tensor(zeros: value.shape))
     }
+
+    /// The bias-corrected step size of this step.
+    public override func prepareStep() {
+        let t = Double(step)
+        alpha = learningRate * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
+    }
+
+    /// One Adam step.
+    public override func update(_ value: inout Tensor<Scalar>, gradient: Tensor<Scalar>, state: inout AdamMoments<Scalar>) {
+        OptimizerKernels.adam(theta: &value, gradient: gradient, m: &state.first, v: &state.second, alpha: alpha,
+                              beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+}
+
+/// One parameter's Adam state: its first and second moments.
+public struct AdamMoments<Scalar: TensorScalar> {
+    /// The running mean of the gradients.
+    public var first: Tensor<Scalar>
+    /// The running mean of the squared gradients.
+    public var second: Tensor<Scalar>
 }

@@ -122,16 +122,16 @@ func checkModelLoad() {
     do {
         try model.load(weightsFrom: scratch.url)
         let checkpoint = try SafeTensors(contentsOf: scratch.url)
-        for parameter in model.parameters {
-            let stored: Tensor<Float> = try checkpoint.tensor(parameter.name)
+        for (name, parameter) in model.namedParameters {
+            let stored: Tensor<Float> = try checkpoint.tensor(name)
             require(parameter.value.shape == stored.shape && parameter.value.scalars.elementsEqual(stored.scalars, by: sameBits),
-                    "'\(parameter.name)' differs from the file after loading")
+                    "'\(name)' differs from the file after loading")
         }
     } catch let error as CheckpointError {
         checkError(error, source: scratch.url.path)
-        for (parameter, old) in zip(model.parameters, before) {
+        for ((name, parameter), old) in zip(model.namedParameters, before) {
             require(parameter.value.shape == old.shape && parameter.value.scalars.elementsEqual(old.scalars, by: sameBits),
-                    "'\(parameter.name)' changed although loading failed: \(error)")
+                    "'\(name)' changed although loading failed: \(error)")
         }
     } catch {
         require(false, "load(weightsFrom:) threw \(type(of: error)): \(error)")

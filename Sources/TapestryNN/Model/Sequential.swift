@@ -11,38 +11,23 @@ import Tapestry
 /// }
 /// ```
 ///
-/// Layers without a name get Keras-style ones (`flatten`, `dense`, `dense_1`, …), so every
-/// parameter has a stable dotted name (`dense_1.kernel`). A `Sequential` is itself a
-/// `Layer`, so models nest (the tutorial wraps a trained model with `Softmax`).
-public final class Sequential<Scalar: TensorScalar>: Layer {
-    /// The model's name (`sequential` by default).
-    public var name: String
+/// Layers without a name get Keras-style ones (`flatten`, `dense`, `dense_1`, …), and
+/// every parameter is named after its layer and the property that holds it
+/// (`dense_1.kernel`). A `Sequential` is itself a layer, so models nest (the tutorial
+/// wraps a trained model with `Softmax`).
+public final class Sequential<Scalar: TensorScalar>: Model<Scalar> {
     /// The layers, in order.
     public let layers: [any Layer<Scalar>]
-    /// The shape of one input sample (batch dimension excluded), if given; `summary()` and
-    /// input validation need it.
-    public let inputShape: [Int]?
-
-    /// What `compile` configured.
-    var configuration: TrainingConfiguration<Scalar>?
-
-    /// When true, every training step checks each op's output and each pullback's
-    /// cotangents for NaN and infinity (like `torch.autograd.detect_anomaly`), and `fit`
-    /// throws `ModelError.anomaly` naming the first offending op, its layer and its shape,
-    /// before the optimizer touches the weights. Off by default: it costs a pass over
-    /// every intermediate tensor.
-    public var detectsAnomalies = false
 
     /// Creates a model from layers.
     ///
     /// - Precondition: explicit layer names are unique.
     public init(name: String = "sequential", inputShape: [Int]? = nil, layers: [any Layer<Scalar>]) {
-        self.name = name
-        self.inputShape = inputShape
         self.layers = layers
         var used = Set(layers.map { $0.name }.filter { !$0.isEmpty })
-        precondition(used.count == layers.filter { !$0.name.isEmpty }.count,
-                     "Sequential: layer names must be unique, got \(layers.map { $0.name })")
+        if used.count != layers.filter({ !$0.name.isEmpty }).count {
+            fatalError("Sequential: layer names must be unique, got \(layers.map { $0.name })")
+        }
         var counters: [String: Int] = [:]
         for layer in layers where layer.name.isEmpty {
             let base = Self.snakeCase(layer.typeName)
@@ -55,9 +40,7 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
             used.insert(candidate)
             layer.name = candidate
         }
-        // A nested model has named its own parameters already; keeping those names lets its
-        // checkpoints load either way.
-        for layer in layers where !(layer is Sequential<Scalar>) { layer.assignParameterNames() }
+        super.init(name: name, inputShape: inputShape)
     }
 
     /// Creates a model from layers listed in a builder block.
@@ -68,21 +51,32 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         self.init(name: name, inputShape: inputShape, layers: build())
     }
 
-    /// Every layer's parameters, in layer order.
-    public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
+    /// Every layer's parameters, in layer order, each once.
+    public override var parameters: [Parameter<Scalar>] {
+        var seen = Set<ObjectIdentifier>()
+        return layers.flatMap { $0.parameters }.filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
 
-    /// The parameters optimizers update.
-    public var trainableParameters: [Parameter<Scalar>] { parameters.filter { $0.isTrainable } }
+    /// Each layer's parameters under the layer's name: `dense_1.kernel`,
+    /// `residual.first.bias`.
+    public override var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
+        var seen = Set<ObjectIdentifier>()
+        return layers.flatMap { layer in
+            layer.namedParameters.compactMap { named in
+                seen.insert(ObjectIdentifier(named.parameter)).inserted ? (layer.name + "." + named.name, named.parameter) : nil
+            }
+        }
+    }
 
     /// Applies the layers in order, each labelled with its name on the tape.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+    public override func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         layers.reduce(input) { x, layer in layer.applyLabelled(to: x) }
     }
 
     /// The output shape of the last layer.
-    public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
+    public override func outputShape(forInputShape shape: [Int]) throws -> [Int] {
         try layers.reduce(shape) { try $1.outputShape(forInputShape: $0) }
     }
 
@@ -96,18 +90,22 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
         }
     }
 
-    /// `DenseBlock` → `dense_block`, `ReLU` → `re_lu` (Keras's rule).
-    static func snakeCase(_ typeName: String) -> String {
-        var result = ""
-        let characters = Array(typeName)
-        for (index, character) in characters.enumerated() {
-            if character.isUppercase, index > 0,
-               characters[index - 1].isLowercase || (index + 1 < characters.count && characters[index + 1].isLowercase) {
-                result.append("_")
-            }
-            result.append(contentsOf: character.lowercased())
+    /// An input node (when the input shape is known) and the layers in a chain; a model
+    /// used as a layer carries its own description as `nested`.
+    public override var modelDescription: ModelDescription {
+        var nodes: [ModelDescription.Node] = []
+        var previous: [String] = []
+        if let inputShape {
+            nodes.append(.init(name: "input", typeName: "InputLayer", kind: .input, outputShape: inputShape))
+            previous = ["input"]
         }
-        return result
+        var shape = inputShape
+        for layer in layers {
+            shape = shape.flatMap { try? layer.outputShape(forInputShape: $0) }
+            nodes.append(layer.description(outputShape: shape, inputs: previous))
+            previous = [layer.name]
+        }
+        return ModelDescription(name: name, nodes: nodes, outputs: previous)
     }
 }
 

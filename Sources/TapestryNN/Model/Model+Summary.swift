@@ -1,7 +1,7 @@
 import Foundation
 import Tapestry
 
-extension Sequential {
+extension Model {
     /// Prints `summaryText`, like Keras's `model.summary()`.
     public func summary() {
         print(summaryText)
@@ -18,11 +18,18 @@ extension Sequential {
     /// │ flatten (Flatten)               │ (None, 784)            │             0 │
     /// …
     /// ```
+    ///
+    /// A model of your own class lists the layers it holds; their output shapes are known
+    /// only to its `callAsFunction`, so they show as `?`.
     public var summaryText: String {
-        let shapes = (try? layerOutputShapes()) ?? nil
-        let rows: [[String]] = layers.enumerated().map { index, layer in
-            let shape = shapes.map { "(None, " + $0[index].map(String.init).joined(separator: ", ") + ")" } ?? "?"
-            return ["\(layer.name) (\(layer.typeName))", shape, Self.grouped(layer.parameterCount)]
+        let description = modelDescription
+        var layers = description.nodes.filter { $0.kind == .layer }
+        if layers.count == 1, layers[0].name == name, let nested = layers[0].nested {
+            layers = nested.nodes.filter { $0.kind == .layer }
+        }
+        let rows: [[String]] = layers.map { node in
+            ["\(node.name) (\(node.typeName))", ModelDescription.batchShapeText(node.outputShape),
+             node.parameterCount.groupedByThousands]
         }
         let widths = [
             max(31, rows.map { $0[0].count }.max() ?? 0),
@@ -51,21 +58,10 @@ extension Sequential {
         let total = parameterCount
         let trainable = trainableParameters.reduce(0) { $0 + $1.value.scalarCount }
         let bytes = MemoryLayout<Scalar>.size
-        lines.append(" Total params: \(Self.grouped(total)) (\(Self.byteSize(total * bytes)))")
-        lines.append(" Trainable params: \(Self.grouped(trainable)) (\(Self.byteSize(trainable * bytes)))")
-        lines.append(" Non-trainable params: \(Self.grouped(total - trainable)) (\(Self.byteSize((total - trainable) * bytes)))")
+        lines.append(" Total params: \(total.groupedByThousands) (\(Self.byteSize(total * bytes)))")
+        lines.append(" Trainable params: \(trainable.groupedByThousands) (\(Self.byteSize(trainable * bytes)))")
+        lines.append(" Non-trainable params: \((total - trainable).groupedByThousands) (\(Self.byteSize((total - trainable) * bytes)))")
         return lines.joined(separator: "\n")
-    }
-
-    /// `55050` → `55,050`.
-    static func grouped(_ value: Int) -> String {
-        let digits = Array(String(value))
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return result
     }
 
     /// `220200` → `215.04 KB` (Keras's binary units).

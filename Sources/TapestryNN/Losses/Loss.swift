@@ -1,0 +1,155 @@
+import Tapestry
+import TapestryData
+
+/// A differentiable measure of how far a batch of predictions is from its targets.
+///
+/// Write your own by conforming a struct: `prepare` checks (and converts) all targets
+/// once before training, so `callAsFunction` can trust every batch it is given.
+public protocol Loss: Sendable {
+    /// The loss's name in logs (`sparse_categorical_crossentropy`).
+    var name: String { get }
+
+    /// Checks that targets fit outputs of `outputShape` (per sample) and returns them in
+    /// the form `callAsFunction` expects (for example class numbers stored as scalars,
+    /// turned into labels).
+    ///
+    /// - Throws: `ModelError` naming the first sample that does not fit.
+    func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar>
+
+    /// The mean loss over the batch.
+    func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>
+}
+
+extension Loss {
+    /// Targets as values of the outputs' shape (labels are accepted for a single output
+    /// and compared as numbers).
+    public func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
+        try valueTargets(targets, outputShape: outputShape)
+    }
+}
+
+/// Cross-entropy between predicted class scores and integer class labels, as Keras's
+/// `SparseCategoricalCrossentropy`.
+public struct SparseCategoricalCrossentropy: Loss {
+    /// Whether predictions are unnormalised logits (then the fused, stable softmax
+    /// cross-entropy is used) rather than probabilities.
+    public let fromLogits: Bool
+
+    /// Creates the loss; pass `fromLogits: true` for a model whose last layer is linear.
+    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+
+    /// `sparse_categorical_crossentropy`.
+    public var name: String { "sparse_categorical_crossentropy" }
+
+    /// Labels in `0..<classes`, one per sample; whole class numbers stored as scalars
+    /// (`[samples]` or `[samples, 1]`) are converted to labels.
+    public func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
+        guard outputShape.count == 1 else {
+            throw ModelError.incompatibleTargets(expected: "[] (one class label per sample, for outputs \(outputShape))", got: targets.sampleShape)
+        }
+        return .labels(try classLabels(targets, classCount: outputShape[0]))
+    }
+
+    /// The batch mean of `−log p[label]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        let labels: Tensor<Int32> = switch targets {
+        case .labels(let labels): labels
+        case .values(let values): Tensor(converting: values.reshaped(to: [values.shape.first ?? 0]))
+        }
+        if fromLogits {
+            return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
+        }
+        let oneHot = Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1])
+        return -(oneHot * predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()).sum(alongAxis: 1).mean()
+    }
+}
+
+/// Cross-entropy between predicted class scores and one-hot (or soft) targets, as
+/// Keras's `CategoricalCrossentropy`.
+public struct CategoricalCrossentropy: Loss {
+    /// Whether predictions are unnormalised logits rather than probabilities.
+    public let fromLogits: Bool
+
+    /// Creates the loss.
+    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+
+    /// `categorical_crossentropy`.
+    public var name: String { "categorical_crossentropy" }
+
+    /// One-hot or soft rows of the outputs' shape; labels are turned into one-hot rows.
+    public func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
+        if case .labels(let labels) = targets, outputShape.count == 1 {
+            _ = try classLabels(targets, classCount: outputShape[0])
+            return .values(Tensor(oneHot: labels, depth: outputShape[0]))
+        }
+        guard targets.sampleShape == outputShape else {
+            throw ModelError.incompatibleTargets(expected: "\(outputShape) (one-hot)", got: targets.sampleShape)
+        }
+        return targets
+    }
+
+    /// The batch mean of `−Σ t · log p`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        let logProbabilities = fromLogits
+            ? predictions.logSoftmax()
+            : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
+        return -(targets.scalars * logProbabilities).sum(alongAxis: 1).mean()
+    }
+}
+
+/// The mean of squared differences, as Keras's `MeanSquaredError`.
+public struct MeanSquaredError: Loss {
+    /// Creates the loss.
+    public init() {}
+
+    /// `mean_squared_error`.
+    public var name: String { "mean_squared_error" }
+
+    /// `mean((predictions − targets)²)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        (predictions - targets.scalars.reshaped(to: predictions.shape)).squared().mean()
+    }
+}
+
+/// Targets holding one value per output element, reshaped to `[samples] + outputShape`.
+func valueTargets<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
+    let values = targets.scalars
+    let perSample = outputShape.reduce(1, *)
+    guard values.scalarCount == targets.sampleCount * perSample else {
+        throw ModelError.incompatibleTargets(expected: "\(outputShape)", got: targets.sampleShape)
+    }
+    return .values(values.reshaped(to: [targets.sampleCount] + outputShape))
+}
+
+/// The targets as class labels in `0..<classCount`, or an error naming the first sample
+/// whose target is not one.
+func classLabels<Scalar: TensorScalar>(_ targets: Targets<Scalar>, classCount: Int) throws -> Tensor<Int32> {
+    let labels: Tensor<Int32>
+    switch targets {
+    case .labels(let given):
+        guard given.rank == 1 else {
+            throw ModelError.incompatibleTargets(expected: "[] (one class label per sample)", got: Array(given.shape.dropFirst()))
+        }
+        labels = given
+    case .values(let values):
+        guard values.rank == 1 || (values.rank == 2 && values.shape[1] == 1) else {
+            throw ModelError.incompatibleTargets(expected: "[] (one class label per sample)", got: Array(values.shape.dropFirst()))
+        }
+        guard let converted = values.classIndices() else {
+            let scalars = values.scalars
+            let sample = scalars.firstIndex { !($0 >= 0 && $0 == $0.rounded() && $0 <= 2_147_483_647) } ?? 0
+            throw ModelError.labelOutOfRange(label: Double(scalars[sample]), sample: sample, classCount: classCount)
+        }
+        labels = converted.reshaped(to: [values.shape[0]])
+    }
+    if let sample = labels.scalars.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
+        throw ModelError.labelOutOfRange(label: Double(labels.scalars[sample]), sample: sample, classCount: classCount)
+    }
+    return labels
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Tapestry
+
+extension Model {
+    /// Saves every parameter to a safetensors file, keyed by its dotted name
+    /// (`dense_1.kernel`), so the weights load in PyTorch, JAX or NumPy too. The write is
+    /// atomic: a crash leaves the previous file whole.
+    public func save(weightsTo url: URL) throws {
+        let checkpoint = try SafeTensors(
+            tensors: namedParameters.map { (name: $0.name, tensor: $0.parameter.value) },
+            metadata: ["framework": "tapestry", "model": name])
+        try checkpoint.write(to: url)
+    }
+
+    /// Loads every parameter from a safetensors file written by `save(weightsTo:)` (or by
+    /// any tool using the same names and shapes).
+    ///
+    /// Everything is checked before anything is assigned: a missing tensor, a wrong shape,
+    /// a wrong dtype, a truncated body or a malformed header throws an error naming the
+    /// tensor or the byte offset, and leaves the model's weights unchanged.
+    public func load(weightsFrom url: URL) throws {
+        let checkpoint = try SafeTensors(contentsOf: url)
+        let named = namedParameters
+        let values = try named.map { name, parameter -> Tensor<Scalar> in
+            let value: Tensor<Scalar> = try checkpoint.tensor(name)
+            guard value.shape == parameter.value.shape else {
+                throw CheckpointError(source: url.path, reason: .invalidEntry(
+                    tensor: name,
+                    detail: "has shape \(value.shape) but the model's parameter has shape \(parameter.value.shape)"))
+            }
+            return value
+        }
+        for ((_, parameter), value) in zip(named, values) { parameter.value = value }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Tapestry
+import TapestryData
+
+extension Model {
+    /// Trains the model on tensors with class labels, like Keras's `fit(x, y, …)`; see
+    /// `fit(_:epochs:batchSize:validationSplit:validationData:shuffle:callbacks:verbose:seed:)`.
+    @discardableResult
+    public func fit(
+        _ x: Tensor<Scalar>, _ y: Tensor<Int32>, epochs: Int = 1, batchSize: Int = 32,
+        validationSplit: Double = 0, validationData: (x: Tensor<Scalar>, y: Tensor<Int32>)? = nil,
+        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+    ) throws -> History {
+        let validation = try validationData.map { try dataset($0.x, .labels($0.y)) }
+        return try fit(dataset(x, .labels(y)), epochs: epochs, batchSize: batchSize,
+                       validationSplit: validationSplit, validationData: validation, shuffle: shuffle,
+                       callbacks: callbacks, verbose: verbose, seed: seed)
+    }
+
+    /// Trains the model on tensors with target values (one-hot rows, regression targets, or
+    /// class numbers stored as scalars), like Keras's `fit(x, y, …)`.
+    @discardableResult
+    public func fit(
+        _ x: Tensor<Scalar>, _ y: Tensor<Scalar>, epochs: Int = 1, batchSize: Int = 32,
+        validationSplit: Double = 0, validationData: (x: Tensor<Scalar>, y: Tensor<Scalar>)? = nil,
+        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+    ) throws -> History {
+        let validation = try validationData.map { try dataset($0.x, .values($0.y)) }
+        return try fit(dataset(x, .values(y)), epochs: epochs, batchSize: batchSize,
+                       validationSplit: validationSplit, validationData: validation, shuffle: shuffle,
+                       callbacks: callbacks, verbose: verbose, seed: seed)
+    }
+
+    /// Trains the model for a number of epochs and returns what each epoch measured.
+    ///
+    /// - Parameters:
+    ///   - data: the training samples.
+    ///   - epochs: passes over the data.
+    ///   - batchSize: samples per gradient step (the last batch may be smaller).
+    ///   - validationSplit: the fraction of samples, taken from the end before shuffling,
+    ///     held out to compute `val_` metrics after each epoch (as Keras does).
+    ///   - validationData: separate validation samples (overrides `validationSplit`).
+    ///   - shuffle: whether to shuffle the training samples every epoch.
+    ///   - callbacks: hooks such as `EarlyStopping`, `ModelCheckpoint`, `TerminateOnNaN`.
+    ///   - verbose: 0 silent, 1 a live progress bar (plain lines when not on a terminal),
+    ///     2 one line per epoch.
+    ///   - seed: fixes the shuffling; without one it comes from `setRandomSeed(_:)`'s sequence.
+    /// - Throws: `ModelError` for data the model cannot take, before any update.
+    @discardableResult
+    public func fit(
+        _ data: some BatchSource<Scalar>, epochs: Int = 1, batchSize: Int = 32,
+        validationSplit: Double = 0, validationData: (any BatchSource<Scalar>)? = nil,
+        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+    ) throws -> History {
+        let configuration = try requireConfiguration(for: "fit")
+        guard epochs >= 0 else { throw ModelError.invalidArgument("fit: epochs must be ≥ 0, got \(epochs)") }
+        guard batchSize > 0 else { throw ModelError.invalidArgument("fit: batchSize must be positive, got \(batchSize)") }
+        guard (0..<1).contains(validationSplit) else {
+            throw ModelError.invalidArgument("fit: validationSplit must be in [0, 1), got \(validationSplit)")
+        }
+        guard (0...2).contains(verbose) else { throw ModelError.invalidArgument("fit: verbose must be 0, 1 or 2, got \(verbose)") }
+        guard data.sampleCount > 0 else { throw ModelError.emptyDataset(operation: "fit") }
+        let outputShape = try validate(sampleShape: data.sampleShape, operation: "fit")
+        let targets = try preparedTargets(data, loss: configuration.loss, outputShape: outputShape)
+
+        // Keras holds out the last samples, before shuffling.
+        let heldOut = validationData == nil ? Int(Double(data.sampleCount) * validationSplit) : 0
+        var trainingIndices = Array(0..<(data.sampleCount - heldOut))
+        guard !trainingIndices.isEmpty else { throw ModelError.emptyDataset(operation: "fit (after the validation split)") }
+        let validation: EvaluationSet<Scalar>?
+        if let validationData {
+            _ = try validate(sampleShape: validationData.sampleShape, operation: "fit (validation data)")
+            validation = EvaluationSet(source: validationData, indices: Array(0..<validationData.sampleCount),
+                                       targets: try preparedTargets(validationData, loss: configuration.loss, outputShape: outputShape))
+        } else if heldOut > 0 {
+            validation = EvaluationSet(source: data, indices: Array((data.sampleCount - heldOut)..<data.sampleCount), targets: targets)
+        } else {
+            validation = nil
+        }
+
+        var generator = SeededRandomNumberGenerator(seed: seed ?? RandomSeed.next())
+        let parameters = trainableParameters
+        let lossMean = LossMean()
+        var history = History()
+        let reporter = ProgressReporter(verbosity: verbose, epochs: epochs)
+        for callback in callbacks { try callback.trainingWillBegin(model: self) }
+
+        training: for epoch in 1...max(epochs, 1) where epochs > 0 {
+            let start = DispatchTime.now()
+            if shuffle { generator.shuffle(&trainingIndices) }
+            let stepCount = (trainingIndices.count + batchSize - 1) / batchSize
+            var bar = reporter.beginEpoch(epoch, steps: stepCount)
+            lossMean.reset()
+            for metric in configuration.metrics { metric.reset() }
+            for step in 0..<stepCount {
+                let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
+                let inputs = data.inputs(at: batchIndices)
+                let batchTargets = targets.gathering(atIndices: Array(batchIndices))
+                let (loss, predictions, gradients) = try trainingStep(
+                    inputs: inputs, targets: batchTargets, parameters: parameters, loss: configuration.loss)
+                for callback in callbacks {
+                    if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
+                        history.stopReason = reason
+                        reporter.stopped(reason)
+                        break training
+                    }
+                }
+                configuration.optimizer.update(parameters, with: gradients)
+                lossMean.add(total: Double(loss) * Double(batchIndices.count), count: batchIndices.count)
+                for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
+                bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: ""))
+            }
+            var logs = Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
+            if let validation {
+                let result = try evaluate(validation, batchSize: batchSize, configuration: configuration)
+                logs += result.logs(prefix: "val_")
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            bar.finish(metrics: logs)
+            let record = History.Epoch(epoch: epoch, metrics: Dictionary(logs, uniquingKeysWith: { $1 }), seconds: seconds)
+            history.epochs.append(record)
+            for callback in callbacks {
+                if case .stop(let reason) = try callback.epochDidEnd(epoch, logs: record.metrics, model: self) {
+                    history.stopReason = reason
+                    reporter.stopped(reason)
+                    break training
+                }
+            }
+            if epoch == epochs { break }
+        }
+        for callback in callbacks { try callback.trainingDidEnd(model: self) }
+        return history
+    }
+
+    /// One gradient step on one batch of labelled samples, like Keras's `train_on_batch`:
+    /// returns the batch's loss before the update.
+    @discardableResult
+    public func trainOnBatch(_ inputs: Tensor<Scalar>, _ labels: Tensor<Int32>) throws -> Double {
+        try trainOnBatch(dataset(inputs, .labels(labels)))
+    }
+
+    /// One gradient step on one batch with target values: returns the loss before the update.
+    @discardableResult
+    public func trainOnBatch(_ inputs: Tensor<Scalar>, _ targets: Tensor<Scalar>) throws -> Double {
+        try trainOnBatch(dataset(inputs, .values(targets)))
+    }
+
+    /// One gradient step on one batch with its targets: returns the loss before the update.
+    @discardableResult
+    public func trainOnBatch(_ inputs: Tensor<Scalar>, _ targets: Targets<Scalar>) throws -> Double {
+        try trainOnBatch(dataset(inputs, targets))
+    }
+
+    private func trainOnBatch(_ batch: TensorDataset<Scalar>) throws -> Double {
+        let configuration = try requireConfiguration(for: "trainOnBatch")
+        let outputShape = try validate(sampleShape: batch.sampleShape, operation: "trainOnBatch")
+        let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
+        let parameters = trainableParameters
+        let (loss, _, gradients) = try trainingStep(inputs: batch.inputs, targets: targets, parameters: parameters,
+                                                    loss: configuration.loss)
+        configuration.optimizer.update(parameters, with: gradients)
+        return Double(loss)
+    }
+
+    /// Forward and backward on one batch: the loss, the (untracked) predictions and the
+    /// gradients of `parameters`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func trainingStep(
+        inputs: Tensor<Scalar>, targets: Targets<Scalar>, parameters: [Parameter<Scalar>], loss: any Loss
+    ) throws -> (loss: Scalar, predictions: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+        var predictions = inputs
+        let pass = try recordedPass(at: parameters, detectingAnomalies: detectsAnomalies) { _ in
+            predictions = self(inputs)
+            return loss(predictions: predictions, targets: targets)
+        }
+        return (pass.value.scalar, predictions.detached(), pass.watched.map { pass.gradients[$0] })
+    }
+
+    /// Records one forward and backward pass on a batch without updating anything, so the
+    /// tape (the model's computation graph) and its gradient flow can be inspected or drawn.
+    public func recordStep(inputs: Tensor<Scalar>, targets: Targets<Scalar>) throws -> RecordedStep<Scalar> {
+        let configuration = try requireConfiguration(for: "recordStep")
+        let batch = try dataset(inputs, targets)
+        let outputShape = try validate(sampleShape: batch.sampleShape, operation: "recordStep")
+        let prepared = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
+        let named = namedParameters
+        let pass = try recordedPass(at: named.map(\.parameter), names: named.map(\.name), keepingIntermediates: true) { tape in
+            let predictions = self(tape.constant(inputs, name: "input"))
+            return tape.withLabel("loss") { configuration.loss(predictions: predictions, targets: prepared) }
+        }
+        return RecordedStep(tape: pass.tape, loss: pass.value, gradients: pass.gradients)
+    }
+
+    /// Records one step on a batch with target values; see `recordStep(inputs:targets:)`.
+    public func recordStep(inputs: Tensor<Scalar>, targets: Tensor<Scalar>) throws -> RecordedStep<Scalar> {
+        try recordStep(inputs: inputs, targets: .values(targets))
+    }
+
+    /// Records one step on a batch of labelled samples; see `recordStep(inputs:targets:)`.
+    public func recordStep(inputs: Tensor<Scalar>, labels: Tensor<Int32>) throws -> RecordedStep<Scalar> {
+        try recordStep(inputs: inputs, targets: .labels(labels))
+    }
+
+    /// `[("loss", …), ("accuracy", …)]` with the prefix on each name.
+    static func logs(loss: LossMean, metrics: [Metric], prefix: String) -> [(String, Double)] {
+        [(prefix + "loss", loss.result())] + metrics.map { (prefix + $0.name, $0.result()) }
+    }
+}
+
+/// The running mean of the loss over an epoch, weighted by batch size.
+final class LossMean: MeanMetric {
+    init() { super.init(name: "loss") }
+    override func update<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) {}
+}
