@@ -1,5 +1,6 @@
 // FashionMNIST.swift: Zalando's Fashion-MNIST, located, downloaded if need be, verified, loaded.
 
+import Tapestry
 import Dispatch
 import Foundation
 
@@ -183,7 +184,7 @@ public struct FashionMNIST: Sendable {
     private init(arrays: [File: IDXArray], directory: URL, origin: DatasetSearchPath.Origin?) throws {
         func part(_ file: File) -> (IDXArray, String) {
             // Callers decode every file before building the splits, so each array is there.
-            guard let array = arrays[file] else { preconditionFailure("\(file.fileName) was not decoded") }
+            guard let array = arrays[file] else { failPrecondition("\(file.fileName) was not decoded") }
             return (array, directory.appendingPathComponent(file.fileName).path)
         }
         let (trainImages, trainImagesName) = part(.trainImages)
@@ -237,7 +238,7 @@ public struct FashionMNIST: Sendable {
             switch results[index] {
             case let .success(array)?: arrays[job.file] = array
             case let .failure(error)?: failures[job.file] = error
-            case nil: preconditionFailure("concurrentPerform skipped \(job.file.fileName)")
+            case nil: failPrecondition("concurrentPerform skipped \(job.file.fileName)")
             }
         }
         if let firstFailure = files.lazy.compactMap({ failures[$0] }).first { throw firstFailure }

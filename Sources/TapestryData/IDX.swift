@@ -57,7 +57,7 @@ public struct IDXArray: Sendable, Equatable {
     ///
     /// - Precondition: `0 <= index < count`.
     public func value(at index: Int) -> Double {
-        precondition(index >= 0 && index < count, "IDX element index \(index) out of range 0..<\(count)")
+        checkPrecondition(index >= 0 && index < count, "IDX element index \(index) out of range 0..<\(count)")
         let offset = index * elementType.byteWidth
         func bigEndian<T: FixedWidthInteger>(_: T.Type) -> T {
             var value: T = 0

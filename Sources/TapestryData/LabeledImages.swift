@@ -1,4 +1,5 @@
 // LabeledImages.swift: one split of an image-classification dataset, kept as bytes.
+import Tapestry
 
 /// Images with one class label each, stored as they come from IDX files: one byte per pixel.
 ///
@@ -32,12 +33,12 @@ public struct LabeledImages: Sendable, Equatable {
     /// - Precondition: `pixels.count == labels.count * rows * columns`, every label is below
     ///   `classCount`, and `rows`, `columns` and `classCount` are positive.
     public init(rows: Int, columns: Int, classCount: Int, pixels: [UInt8], labels: [UInt8]) {
-        precondition(rows > 0 && columns > 0, "image size \(rows)×\(columns) is not positive")
-        precondition(classCount > 0 && classCount <= 256, "class count \(classCount) is not in 1...256")
-        precondition(
+        checkPrecondition(rows > 0 && columns > 0, "image size \(rows)×\(columns) is not positive")
+        checkPrecondition(classCount > 0 && classCount <= 256, "class count \(classCount) is not in 1...256")
+        checkPrecondition(
             pixels.count == labels.count * rows * columns,
             "\(pixels.count) pixels do not make \(labels.count) images of \(rows)×\(columns)")
-        precondition(labels.allSatisfy { Int($0) < classCount }, "a label is not below \(classCount)")
+        checkPrecondition(labels.allSatisfy { Int($0) < classCount }, "a label is not below \(classCount)")
         self.count = labels.count
         self.rows = rows
         self.columns = columns
@@ -61,7 +62,7 @@ public struct LabeledImages: Sendable, Equatable {
     public init(
         images: IDXArray, labels: IDXArray, classCount: Int, imagesFile: String, labelsFile: String
     ) throws {
-        precondition(classCount > 0 && classCount <= 256, "class count \(classCount) is not in 1...256")
+        checkPrecondition(classCount > 0 && classCount <= 256, "class count \(classCount) is not in 1...256")
         guard images.elementType == .uint8, images.shape.count == 3 else {
             throw DatasetError.unexpectedShape(
                 file: imagesFile,
@@ -97,7 +98,7 @@ public struct LabeledImages: Sendable, Equatable {
     ///
     /// - Precondition: `0 <= index < count`.
     public func image(at index: Int) -> ArraySlice<UInt8> {
-        precondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
+        checkPrecondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
         return pixels[index * pixelsPerImage..<(index + 1) * pixelsPerImage]
     }
 
@@ -105,7 +106,7 @@ public struct LabeledImages: Sendable, Equatable {
     ///
     /// - Precondition: `0 <= index < count`.
     public func label(at index: Int) -> Int {
-        precondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
+        checkPrecondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
         return Int(labels[index])
     }
 
@@ -144,7 +145,7 @@ public struct LabeledImages: Sendable, Equatable {
     ///   `buffer.count >= indices.count * pixelsPerImage`.
     public func gatherImages(at indices: some Collection<Int>, into buffer: UnsafeMutableBufferPointer<Float>) {
         let width = pixelsPerImage
-        precondition(
+        checkPrecondition(
             buffer.count >= indices.count * width,
             "a buffer of \(buffer.count) floats cannot hold \(indices.count) images of \(width) pixels")
         guard let destination = buffer.baseAddress else { return }
@@ -154,7 +155,7 @@ public struct LabeledImages: Sendable, Equatable {
                 guard let table = table.baseAddress else { return }
                 var output = destination
                 for index in indices {
-                    precondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
+                    checkPrecondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
                     let input = source + index * width
                     for pixel in 0..<width { output[pixel] = table[Int(input[pixel])] }
                     output += width
@@ -167,12 +168,12 @@ public struct LabeledImages: Sendable, Equatable {
     ///
     /// - Precondition: every index is in `0..<count`, and `buffer.count >= indices.count`.
     public func gatherLabels(at indices: some Collection<Int>, into buffer: UnsafeMutableBufferPointer<Int32>) {
-        precondition(
+        checkPrecondition(
             buffer.count >= indices.count,
             "a buffer of \(buffer.count) labels cannot hold \(indices.count)")
         var position = 0
         for index in indices {
-            precondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
+            checkPrecondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
             buffer[position] = Int32(labels[index])
             position += 1
         }
@@ -187,14 +188,14 @@ public struct LabeledImages: Sendable, Equatable {
         at indices: some Collection<Int>, into buffer: UnsafeMutableBufferPointer<Float>
     ) {
         let width = classCount
-        precondition(
+        checkPrecondition(
             buffer.count >= indices.count * width,
             "a buffer of \(buffer.count) floats cannot hold \(indices.count) one-hot rows of \(width)")
         guard let destination = buffer.baseAddress else { return }
         destination.update(repeating: 0, count: indices.count * width)
         var row = destination
         for index in indices {
-            precondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
+            checkPrecondition(index >= 0 && index < count, "label index \(index) out of range 0..<\(count)")
             row[Int(labels[index])] = 1
             row += width
         }

@@ -64,22 +64,22 @@ extension ModelDiagram {
     /// nested model drawn as one box also its number of layers.
     func rows(for node: ModelDescription.Node) -> [(String, String)] {
         if node.kind == .input {
-            return showsShapes ? [("Input shape", Self.shapeText(node.outputShape))] : []
+            return showsShapes ? [("Input shape", ModelDescription.batchShapeText(node.outputShape))] : []
         }
         var rows: [(String, String)] = []
-        if showsShapes { rows.append(("Output shape", Self.shapeText(node.outputShape))) }
+        if showsShapes { rows.append(("Output shape", ModelDescription.batchShapeText(node.outputShape))) }
         if showsActivations, let activation = node.activationName { rows.append(("Activation", activation)) }
         if let nested = node.nested {
-            rows.append(("Layers", Thousands.grouped(nested.nodes.filter { $0.kind == .layer }.count)))
+            rows.append(("Layers", (nested.nodes.filter { $0.kind == .layer }.count).groupedByThousands))
         }
-        rows.append(("Params", Thousands.grouped(node.parameterCount)))
+        rows.append(("Params", node.parameterCount.groupedByThousands))
         if showsTrainability { rows.append(("Trainable", Self.trainability(of: node))) }
         return rows
     }
 
     /// The caption of an expanded nested model's cluster: `encoder (Sequential) · 4,160 params`.
     func clusterCaption(for node: ModelDescription.Node) -> String {
-        node.name + " (" + node.typeName + ") · " + Thousands.grouped(node.parameterCount) + " params"
+        node.name + " (" + node.typeName + ") · " + node.parameterCount.groupedByThousands + " params"
     }
 
     /// `yes`, `no`, `partly`, or `–` for a layer without parameters.
@@ -87,11 +87,5 @@ extension ModelDiagram {
         if node.parameterCount == 0 { return "–" }
         if node.trainableParameterCount == node.parameterCount { return "yes" }
         return node.trainableParameterCount == 0 ? "no" : "partly"
-    }
-
-    /// `(None, 28, 28)` with the batch as `None`, `(None,)` for scalar samples, `?` when unknown.
-    static func shapeText(_ shape: [Int]?) -> String {
-        guard let shape else { return "?" }
-        return shape.isEmpty ? "(None,)" : "(None, " + shape.map(String.init).joined(separator: ", ") + ")"
     }
 }

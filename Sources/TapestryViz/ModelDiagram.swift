@@ -96,7 +96,7 @@ public struct ModelDiagram: GraphvizPicture {
 
     /// `sequential · 55,050 params (55,050 trainable)`.
     private var footnote: String {
-        model.name + " · " + Thousands.grouped(model.parameterCount) + " params ("
-            + Thousands.grouped(model.trainableParameterCount) + " trainable)"
+        model.name + " · " + model.parameterCount.groupedByThousands + " params ("
+            + model.trainableParameterCount.groupedByThousands + " trainable)"
     }
 }

@@ -153,9 +153,9 @@ final class ModelDiagramTests: XCTestCase {
         let texts = try svg(ModelDiagram(model)).texts
         XCTAssertEqual(texts.filter { $0 == "?" }.count, 2)
         XCTAssertFalse(texts.contains("(None, 28, 28)"))
-        XCTAssertEqual(ModelDiagram.shapeText(nil), "?")
-        XCTAssertEqual(ModelDiagram.shapeText([]), "(None,)")
-        XCTAssertEqual(ModelDiagram.shapeText([26, 26, 32]), "(None, 26, 26, 32)")
+        XCTAssertEqual(ModelDescription.batchShapeText(nil), "?")
+        XCTAssertEqual(ModelDescription.batchShapeText([]), "(None,)")
+        XCTAssertEqual(ModelDescription.batchShapeText([26, 26, 32]), "(None, 26, 26, 32)")
     }
 
     // MARK: Graphs

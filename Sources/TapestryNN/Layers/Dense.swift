@@ -27,7 +27,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     ///     sequence `setRandomSeed(_:)` fixes.
     ///   - name: a name; `Sequential` assigns one if you leave it empty.
     public init(inputSize: Int, outputSize: Int, activation: Activation = .linear, seed: UInt64? = nil, name: String = "") {
-        precondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
+        checkPrecondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
         var generator = SeededRandomNumberGenerator(seed: seed ?? RandomSeed.next())
         kernel = Parameter("kernel", value: Tensor(glorotUniform: [inputSize, outputSize], using: &generator))
         bias = Parameter("bias", value: Tensor(zeros: [outputSize]))
@@ -45,7 +45,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(input.rank == 2 && input.shape[1] == inputSize,
+        checkPrecondition(input.rank == 2 && input.shape[1] == inputSize,
                      "\(name) (Dense): expected input [batch, \(inputSize)], got \(input.shape)")
         return activation(input.linear(weight: kernel.value, bias: bias.value))
     }
