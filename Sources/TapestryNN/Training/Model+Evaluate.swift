@@ -49,6 +49,12 @@ extension Model {
     }
 
     func evaluate(_ set: EvaluationSet<Scalar>, batchSize: Int, configuration: TrainingConfiguration<Scalar>) throws -> Evaluation {
+        try LearningPhase.inference { try evaluateInInference(set, batchSize: batchSize, configuration: configuration) }
+    }
+
+    private func evaluateInInference(
+        _ set: EvaluationSet<Scalar>, batchSize: Int, configuration: TrainingConfiguration<Scalar>
+    ) throws -> Evaluation {
         let lossMean = LossMean()
         for metric in configuration.metrics { metric.reset() }
         for start in stride(from: 0, to: set.indices.count, by: batchSize) {
@@ -74,22 +80,30 @@ extension Model {
     public func predict(_ data: some BatchSource<Scalar>, batchSize: Int = 32) throws -> Tensor<Scalar> {
         guard batchSize > 0 else { throw ModelError.invalidArgument("predict: batchSize must be positive, got \(batchSize)") }
         let outputShape = try validate(sampleShape: data.sampleShape, operation: "predict")
-        let count = data.sampleCount
-        let sampleSize = outputShape.reduce(1, *)
-        var result = Tensor<Scalar>(zeros: [count] + outputShape)
-        try result.withUnsafeMutableScalars { output in
-            for start in stride(from: 0, to: count, by: batchSize) {
-                let end = min(start + batchSize, count)
-                let predictions = self(data.inputs(at: Array(start..<end)[...]).detached())
-                guard predictions.scalarCount == (end - start) * sampleSize else {
-                    throw ModelError.incompatibleInputShape(
-                        layer: name, expected: "outputs of shape \([end - start] + outputShape)", got: predictions.shape)
-                }
-                predictions.withUnsafeScalars { batch in
-                    _ = UnsafeMutableBufferPointer(rebasing: output[(start * sampleSize)..<(end * sampleSize)]).initialize(from: batch)
-                }
+        var result = Tensor<Scalar>(zeros: [data.sampleCount] + outputShape)
+        try LearningPhase.inference {
+            try result.withUnsafeMutableScalars { output in
+                try predictBatches(of: data, batchSize: batchSize, sampleSize: outputShape.reduce(1, *), into: output)
             }
         }
         return result
+    }
+
+    /// Writes the outputs for `data`'s samples, batch by batch, into `output`.
+    private func predictBatches(
+        of data: some BatchSource<Scalar>, batchSize: Int, sampleSize: Int, into output: UnsafeMutableBufferPointer<Scalar>
+    ) throws {
+        let count = data.sampleCount
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let end = min(start + batchSize, count)
+            let predictions = self(data.inputs(at: Array(start..<end)[...]).detached())
+            guard predictions.scalarCount == (end - start) * sampleSize else {
+                throw ModelError.incompatibleInputShape(
+                    layer: name, expected: "outputs of \(sampleSize) scalars per sample", got: predictions.shape)
+            }
+            predictions.withUnsafeScalars { batch in
+                _ = UnsafeMutableBufferPointer(rebasing: output[(start * sampleSize)..<(end * sampleSize)]).initialize(from: batch)
+            }
+        }
     }
 }

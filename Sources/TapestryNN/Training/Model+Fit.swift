@@ -92,23 +92,29 @@ extension Model {
             var bar = reporter.beginEpoch(epoch, steps: stepCount)
             lossMean.reset()
             for metric in configuration.metrics { metric.reset() }
-            for step in 0..<stepCount {
-                let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
-                let inputs = data.inputs(at: batchIndices)
-                let batchTargets = targets.gathering(atIndices: Array(batchIndices))
-                let (loss, predictions, gradients) = try trainingStep(
-                    inputs: inputs, targets: batchTargets, parameters: parameters, loss: configuration.loss)
-                for callback in callbacks {
-                    if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
-                        history.stopReason = reason
-                        reporter.stopped(reason)
-                        break training
+            let stopReason: String? = try LearningPhase.training {
+                for step in 0..<stepCount {
+                    let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
+                    let inputs = data.inputs(at: batchIndices)
+                    let batchTargets = targets.gathering(atIndices: Array(batchIndices))
+                    let (loss, predictions, gradients) = try trainingStep(
+                        inputs: inputs, targets: batchTargets, parameters: parameters, loss: configuration.loss)
+                    for callback in callbacks {
+                        if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
+                            return reason
+                        }
                     }
+                    configuration.optimizer.update(parameters, with: gradients)
+                    lossMean.add(total: Double(loss) * Double(batchIndices.count), count: batchIndices.count)
+                    for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
+                    bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: ""))
                 }
-                configuration.optimizer.update(parameters, with: gradients)
-                lossMean.add(total: Double(loss) * Double(batchIndices.count), count: batchIndices.count)
-                for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
-                bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: ""))
+                return nil
+            }
+            if let stopReason {
+                history.stopReason = stopReason
+                reporter.stopped(stopReason)
+                break training
             }
             var logs = Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
             if let validation {
@@ -156,8 +162,9 @@ extension Model {
         let outputShape = try validate(sampleShape: batch.sampleShape, operation: "trainOnBatch")
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
         let parameters = trainableParameters
-        let (loss, _, gradients) = try trainingStep(inputs: batch.inputs, targets: targets, parameters: parameters,
-                                                    loss: configuration.loss)
+        let (loss, _, gradients) = try LearningPhase.training {
+            try trainingStep(inputs: batch.inputs, targets: targets, parameters: parameters, loss: configuration.loss)
+        }
         configuration.optimizer.update(parameters, with: gradients)
         return Double(loss)
     }
@@ -185,9 +192,11 @@ extension Model {
         let outputShape = try validate(sampleShape: batch.sampleShape, operation: "recordStep")
         let prepared = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
         let named = namedParameters
-        let pass = try recordedPass(at: named.map(\.parameter), names: named.map(\.name), keepingIntermediates: true) { tape in
+        let pass = try LearningPhase.training {
+            try recordedPass(at: named.map(\.parameter), names: named.map(\.name), keepingIntermediates: true) { tape in
             let predictions = self(tape.constant(inputs, name: "input"))
             return tape.withLabel("loss") { configuration.loss(predictions: predictions, targets: prepared) }
+            }
         }
         return RecordedStep(tape: pass.tape, loss: pass.value, gradients: pass.gradients)
     }
