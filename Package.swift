@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Tapestry", targets: ["Tapestry"]),
+        .library(name: "TapestryIO", targets: ["TapestryIO"]),
         .library(name: "TapestryNN", targets: ["TapestryNN"]),
         .library(name: "TapestryData", targets: ["TapestryData"]),
         .library(name: "TapestryViz", targets: ["TapestryViz"]),
@@ -38,37 +39,41 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
-        .target(name: "TapestryNN", dependencies: ["Tapestry"]),
+        .target(name: "TapestryIO", dependencies: ["Tapestry"]),
+        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO"]),
         .target(
             name: "TapestryData",
             dependencies: [
-                "Tapestry", "TapestryNN", "CZlib", "CLibCrypto",
+                "Tapestry", "TapestryIO", "TapestryNN", "CZlib", "CLibCrypto",
             ]),
-        .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryNN", "CGraphviz"]),
+        .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "TapestryNN", "CGraphviz"]),
         .executableTarget(
             name: "fashion",
             dependencies: [
-                "Tapestry", "TapestryNN", "TapestryData", "TapestryViz",
+                "Tapestry", "TapestryIO", "TapestryNN", "TapestryData", "TapestryViz",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
-        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
+        .testTarget(name: "TapestryIOTests", dependencies: ["Tapestry", "TapestryIO"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN"]),
         .testTarget(
             name: "TapestryDataTests",
-            dependencies: ["TapestryData", "CZlib", "TestSupport"]),
-        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz"]),
+            dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryIO", "TapestryViz"]),
 
         // Test files (gzip, IDX) shared by the data and reliability tests.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
 
         // Reliability: a child process killed mid-save, and the fashion command's failures.
         .executableTarget(
-            name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryNN"],
+            name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryIO", "TapestryNN"],
             path: "Tests/Support/checkpoint-writer"),
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: ["Tapestry", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer"]),
+            dependencies: [
+                "Tapestry", "TapestryIO", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer",
+            ]),
 
         // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each
         // replays its saved corpus (`make fuzz-regression`, part of `make test`).
@@ -76,7 +81,8 @@ let package = Package(
         .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzIDX"),
         .executableTarget(name: "FuzzGzip", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzGzip"),
         .executableTarget(
-            name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
+            name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "TapestryIO"], path: "Tests/Fuzz/FuzzJSON"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
     ]
 )

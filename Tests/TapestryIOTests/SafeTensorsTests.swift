@@ -1,7 +1,7 @@
 import Foundation
 import Tapestry
 import XCTest
-@testable import TapestryNN
+@testable import TapestryIO
 
 final class SafeTensorsTests: XCTestCase {
     // MARK: Round trips
@@ -216,7 +216,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testHeaderThatIsNotJSONOrNotAnObject() {
-        assertMalformed(#"{"a": "#, at: 14, mentioning: ["end of header"])
+        assertMalformed(#"{"a": "#, at: 14, mentioning: ["end of input"])
         assertMalformed(#"{"a": tru}"#, at: 14)
         assertMalformed(#"{"a":1,}"#, at: 15)
         assertMalformed(#"{"a":01}"#, at: 14, mentioning: ["'1'"])
@@ -226,10 +226,10 @@ final class SafeTensorsTests: XCTestCase {
         assertMalformed(#"{"w":1,"w":2}"#, at: 15, mentioning: ["duplicate key \"w\""])
         assertMalformed(#"{} {}"#, at: 11, mentioning: ["after the JSON value"])
         assertMalformed(String(repeating: "[", count: 100_000), at: 72, mentioning: ["nested"])
-        assertMalformed("", at: 8, mentioning: ["end of header"])
-        // Invalid UTF-8 inside a key.
+        assertMalformed("", at: 8, mentioning: ["end of input"])
+        // Invalid UTF-8 inside a key: the offset is the bad byte's.
         assertThrows(try SafeTensors(decoding: file(headerBytes: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])),
-                     .malformedJSON(byteOffset: 9, detail: "string is not valid UTF-8"))
+                     .malformedJSON(byteOffset: 10, detail: "string is not valid UTF-8"))
 
         assertThrows(try SafeTensors(decoding: file(header: "[1, 2]")),
                      .invalidHeader(detail: "the header is a JSON array, not an object"))
@@ -423,7 +423,7 @@ final class SafeTensorsTests: XCTestCase {
             let description = String(describing: error)
             XCTAssertTrue(description.contains(impossible.path), description)
             XCTAssertTrue(description.contains("Not a directory"), description)
-            guard case .fileSystem(_, _, ENOTDIR)? = (error as? CheckpointError)?.reason else {
+            guard case .systemCallFailed(.createTemporaryFile, _, ENOTDIR)? = (error as? FileWriteError)?.reason else {
                 return XCTFail("unexpected \(error)")
             }
         }
@@ -460,13 +460,20 @@ final class SafeTensorsTests: XCTestCase {
         struct SimulatedFailure: Error {}
         let new = try SafeTensors(tensors: [(name: "w", tensor: Tensor<Float>([4, 5, 6, 7]))]).encoded()
         var temporaryPath = ""
-        XCTAssertThrowsError(try writeAtomically(new, to: url, beforeRename: { path in
-            temporaryPath = path
-            XCTAssertEqual(URL(fileURLWithPath: path).deletingLastPathComponent().path, directory.path)
-            XCTAssertEqual(try Array(Data(contentsOf: URL(fileURLWithPath: path))), new, "complete before the rename")
-            throw SimulatedFailure()
-        })) { XCTAssertTrue($0 is SimulatedFailure) }
-        XCTAssertTrue(temporaryPath.hasSuffix(".tmp"))
+        var file = try AtomicFile(replacing: url)
+        try file.append(contentsOf: new)
+        do {
+            try file.commit(beforeRename: { temporary in
+                temporaryPath = temporary.path
+                XCTAssertEqual(temporary.deletingLastPathComponent().path, directory.path)
+                XCTAssertEqual(try Array(Data(contentsOf: temporary)), new, "complete before the rename")
+                throw SimulatedFailure()
+            })
+            XCTFail("the simulated failure did not stop the commit")
+        } catch {
+            XCTAssertTrue(error is SimulatedFailure, "\(error)")
+        }
+        XCTAssertTrue(temporaryPath.contains(".model.safetensors.tapestry-tmp-"), temporaryPath)
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporaryPath))
         XCTAssertEqual(try Data(contentsOf: url), oldBytes)
         XCTAssertEqual(try temporaryFiles(in: directory), [])
@@ -475,7 +482,7 @@ final class SafeTensorsTests: XCTestCase {
     func testLongFileNamesStillWriteAtomically() throws {
         let directory = try makeTemporaryDirectory()
         let url = directory.appendingPathComponent(String(repeating: "m", count: 240) + ".st")
-        try writeAtomically([1, 2, 3], to: url)
+        try AtomicFile.write([UInt8]([1, 2, 3]), to: url)
         XCTAssertEqual(try Array(Data(contentsOf: url)), [1, 2, 3])
         XCTAssertEqual(try temporaryFiles(in: directory), [])
     }
@@ -489,7 +496,7 @@ final class SafeTensorsTests: XCTestCase {
         assertThrows(try SafeTensors(contentsOf: directory),
                      .fileSystem(operation: "read the file", path: directory.path, code: EISDIR))
         let empty = directory.appendingPathComponent("empty.safetensors")
-        try writeAtomically([], to: empty)
+        try AtomicFile.write([UInt8](), to: empty)
         assertThrows(try SafeTensors(contentsOf: empty), .fileTooShort(byteCount: 0), mentioning: [empty.path])
     }
 
@@ -546,7 +553,9 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     private func temporaryFiles(in directory: URL) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".tmp") }
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.contains(AtomicFile.temporaryNameMarker)
+        }
     }
 
     private static let pythonHasNumPy: Bool = {

@@ -3,7 +3,7 @@
 // description span lines (a command printing its first line lost the rest) or drive the terminal.
 
 import Tapestry
-import TapestryNN
+import TapestryIO
 import XCTest
 
 final class CheckpointErrorLineTests: XCTestCase {
