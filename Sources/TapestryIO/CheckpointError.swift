@@ -63,25 +63,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
     /// Tensor names and metadata keys come from the file, so control characters in them
     /// (a newline, an escape sequence) are written as escapes such as `\n` or `\u{1B}`:
     /// the description is always one line that is safe to print to a terminal.
-    public var description: String { Self.escapingControlCharacters("\(source): \(message)") }
-
-    /// `text` with every control character and line separator written as a Swift-style escape.
-    private static func escapingControlCharacters(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
-            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
-            case _ where scalar.properties.generalCategory == .control
-                || scalar.properties.generalCategory == .lineSeparator
-                || scalar.properties.generalCategory == .paragraphSeparator:
-                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
-            default: out.append(scalar)
-            }
-        }
-        return String(out)
-    }
+    public var description: String { escapingControlCharacters("\(source): \(message)") }
 
     private var message: String {
         switch reason {

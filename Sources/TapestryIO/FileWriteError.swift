@@ -45,8 +45,11 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
         return nil
     }
 
-    /// `cannot write <path>: cannot <step> [(<temporary path>)]: <system message> (errno N)`.
-    public var description: String {
+    /// `cannot write <path>: cannot <step> [<temporary path>]: <system message> (errno N)`, on
+    /// one line (control characters in a path are written as escapes).
+    public var description: String { escapingControlCharacters(message) }
+
+    private var message: String {
         switch reason {
         case .notAFileURL:
             return "cannot write \(path): not a file URL"

@@ -54,15 +54,17 @@ public struct JSONError: Error, CustomStringConvertible, Equatable, Sendable {
         self.reason = reason
     }
 
-    /// `at byte <offset>: <detail>`.
-    public var description: String { "at byte \(byteOffset): \(detail)" }
+    /// `at byte <offset>: <detail>`, on one line: control characters in a quoted key are
+    /// written as escapes such as `\n`.
+    public var description: String { escapingControlCharacters("at byte \(byteOffset): \(detail)") }
 
-    /// What went wrong, without the offset, e.g. `duplicate key "w"`.
+    /// What went wrong, without the offset, e.g. `duplicate key "w"` (quoting at most 40
+    /// characters of a key, as it is: it may hold control characters).
     public var detail: String {
         switch reason {
         case .unexpected(let found, let expected): return "expected \(expected), found \(found)"
         case .trailingData(let found): return "unexpected \(found) after the JSON value"
-        case .duplicateKey(let key): return "duplicate key \"\(Self.escaped(key))\""
+        case .duplicateKey(let key): return "duplicate key \"\(key.prefix(40))\""
         case .unescapedControlCharacter(let byte):
             return "unescaped control character 0x\(String(byte, radix: 16)) in a string"
         case .unterminatedString: return "unterminated string"
@@ -73,24 +75,10 @@ public struct JSONError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tooDeep(let limit): return "nested more than \(limit) levels deep"
         case .inputTooLarge(let count, let limit): return "the input is \(count) bytes, more than the limit of \(limit)"
         case .typeMismatch(let expected, let found): return "expected a JSON \(expected), found a JSON \(found)"
-        case .missingKey(let key): return "the object has no key \"\(Self.escaped(key))\""
+        case .missingKey(let key): return "the object has no key \"\(key.prefix(40))\""
         case .indexOutOfRange(let index, let count): return "index \(index) is out of range for an array of \(count)"
         case .notAnInteger(let text): return "\(text.prefix(40)) is not an integer"
         case .numberOutOfRange(let text): return "\(text.prefix(40)) is out of range"
         }
-    }
-
-    /// The first 40 characters of `text`, with control characters escaped so the
-    /// description stays on one line.
-    private static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars.prefix(40) {
-            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
