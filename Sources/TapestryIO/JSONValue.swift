@@ -81,7 +81,7 @@ public struct JSONValue: Sendable {
         if Tape.tag(entry) == .string { return String(decoding: rawText, as: UTF8.self) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(Tape.extent(entry))
-        Tape.decodeString(rawText, hasEscapes: true, into: &decoded)
+        rawText.withUnsafeBufferPointer { Tape.decodeString($0, hasEscapes: true, into: &decoded) }
         return String(decoding: decoded, as: UTF8.self)
     }
 
@@ -180,7 +180,7 @@ public struct JSONValue: Sendable {
                 matches = text.elementsEqual(wanted)
             } else {
                 decoded.removeAll(keepingCapacity: true)
-                Tape.decodeString(text, hasEscapes: true, into: &decoded)
+                text.withUnsafeBufferPointer { Tape.decodeString($0, hasEscapes: true, into: &decoded) }
                 matches = decoded == wanted
             }
             if matches { return JSONValue(document: document, index: position + 1) }
@@ -230,6 +230,18 @@ public struct JSONValue: Sendable {
     public struct Members: Sequence, Sendable {
         fileprivate let document: JSONDocument
         fileprivate let container: Int
+
+        /// The number of members (counted by walking the object, without decoding anything).
+        public var underestimatedCount: Int {
+            var count = 0
+            var position = container + 1
+            let end = container + 1 + Tape.extent(document.tape[container])
+            while position < end {
+                count += 1
+                position += 2 + Tape.skippedEntries(document.tape[position + 1])
+            }
+            return count
+        }
 
         /// Makes an iterator over the members.
         public func makeIterator() -> Iterator {

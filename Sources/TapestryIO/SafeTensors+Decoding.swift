@@ -36,32 +36,9 @@ extension SafeTensors {
         let dataStart = 8 + headerLength
         let dataSize = bytes.count - dataStart
 
-        // The parser shares `bytes` (no copy) and adds 8 bytes per JSON value; the layout and
-        // entries below hold one small record per tensor. See `StrictJSONParser`.
-        let root: JSONValue
-        do {
-            root = try StrictJSONParser.parse(bytes[8..<dataStart])
-        } catch {
-            throw fail(.malformedJSON(byteOffset: error.byteOffset, detail: error.detail))
-        }
-        guard let members = try? root.members else {
-            throw fail(.invalidHeader(detail: "the header is a JSON \(root.kind), not an object"))
-        }
-
-        var metadata: [String: String] = [:]
-        var layout: [(name: String, dtype: DType, shape: [Int], range: Range<Int>)] = []
-        for (name, value) in members {
-            if name == Self.metadataKey {
-                metadata = try Self.decodeMetadata(value, fail: fail)
-                continue
-            }
-            let entry = try Self.decodeEntry(name: name, value: value, fail: fail)
-            guard entry.range.upperBound <= dataSize else {
-                throw fail(.dataPastEndOfFile(
-                    tensor: name, range: entry.range, dataStart: dataStart, fileSize: bytes.count))
-            }
-            layout.append((name, entry.dtype, entry.shape, entry.range))
-        }
+        // The parsed header (its tape) is released when `decodeHeader` returns, before the
+        // entries are built, so the two never take memory at the same time.
+        var (metadata, layout) = try Self.decodeHeader(bytes, dataStart: dataStart, fail: fail)
 
         // The tensors must tile the data section: sorted by offset, each starts where the
         // previous one ended, and the last ends at the end of the file.
@@ -94,6 +71,45 @@ extension SafeTensors {
         self.entries = entries
         self.metadata = metadata
         self.source = source
+    }
+
+    /// One tensor's place in the data section, as the header describes it.
+    private typealias Layout = (name: String, dtype: DType, shape: [Int], range: Range<Int>)
+
+    /// Parses the header (`bytes[8..<dataStart]`) into metadata and the tensors' layout.
+    ///
+    /// The parser shares `bytes` (no copy) and adds 8 bytes per JSON value (see
+    /// `StrictJSONParser`); the layout holds one small record per tensor.
+    private static func decodeHeader(
+        _ bytes: [UInt8], dataStart: Int, fail: (CheckpointError.Reason) -> CheckpointError
+    ) throws -> (metadata: [String: String], layout: [Layout]) {
+        let dataSize = bytes.count - dataStart
+        let root: JSONValue
+        do {
+            root = try StrictJSONParser.parse(bytes[8..<dataStart])
+        } catch {
+            throw fail(.malformedJSON(byteOffset: error.byteOffset, detail: error.detail))
+        }
+        guard let members = try? root.members else {
+            throw fail(.invalidHeader(detail: "the header is a JSON \(root.kind), not an object"))
+        }
+
+        var metadata: [String: String] = [:]
+        var layout: [Layout] = []
+        layout.reserveCapacity(members.underestimatedCount)
+        for (name, value) in members {
+            if name == Self.metadataKey {
+                metadata = try Self.decodeMetadata(value, fail: fail)
+                continue
+            }
+            let entry = try Self.decodeEntry(name: name, value: value, fail: fail)
+            guard entry.range.upperBound <= dataSize else {
+                throw fail(.dataPastEndOfFile(
+                    tensor: name, range: entry.range, dataStart: dataStart, fileSize: bytes.count))
+            }
+            layout.append((name, entry.dtype, entry.shape, entry.range))
+        }
+        return (metadata, layout)
     }
 
     private static func decodeMetadata(

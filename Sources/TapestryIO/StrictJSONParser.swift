@@ -36,9 +36,12 @@ public enum StrictJSONParser {
             throw JSONError(
                 byteOffset: bytes.startIndex, reason: .inputTooLarge(byteCount: bytes.count, limit: maximumInputSize))
         }
-        var parser = TapeBuilder(bytes)
-        try parser.parseDocument()
-        return JSONValue(document: JSONDocument(bytes: bytes, tape: parser.tape), index: 0)
+        let tape = try bytes.withUnsafeBufferPointer { buffer throws(JSONError) in
+            var parser = TapeBuilder(buffer, origin: bytes.startIndex)
+            try parser.parseDocument()
+            return parser.tape
+        }
+        return JSONValue(document: JSONDocument(bytes: bytes, tape: tape), index: 0)
     }
 
     /// Parses `bytes` as one JSON value. Error offsets count from the first byte.
@@ -86,7 +89,7 @@ enum Tape {
     static func extent(_ entry: UInt64) -> Int { Int(entry >> 33) }
 
     /// Appends the decoded UTF-8 of a validated string's text (between the quotes) to `output`.
-    static func decodeString(_ text: ArraySlice<UInt8>, hasEscapes: Bool, into output: inout [UInt8]) {
+    static func decodeString(_ text: UnsafeBufferPointer<UInt8>, hasEscapes: Bool, into output: inout [UInt8]) {
         guard hasEscapes else {
             output.append(contentsOf: text)
             return
@@ -136,35 +139,42 @@ enum Tape {
 
 /// Builds the tape of a document, validating as it goes.
 private struct TapeBuilder {
-    private let bytes: ArraySlice<UInt8>
-    private var index: Int
+    /// The input; `index` counts from its start.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// The index of the input's first byte in the caller's collection, added to error offsets.
+    private let origin: Int
+    private var index = 0
     private(set) var tape: [UInt64] = []
     /// Decoded key bytes, reused for every key.
     private var keyBuffer: [UInt8] = []
     /// A second buffer for comparing two keys whose hashes are equal.
     private var otherKeyBuffer: [UInt8] = []
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, origin: Int) {
         self.bytes = bytes
-        self.index = bytes.startIndex
+        self.origin = origin
+        // Every value but the last takes at least two bytes (itself and a separator), so this
+        // never grows; the pages past the entries actually written are never touched, so they
+        // cost address space only, not memory.
+        tape.reserveCapacity(bytes.count / 2 + 1)
     }
 
     mutating func parseDocument() throws(JSONError) {
         skipWhitespace()
         try parseValue(depth: 0)
         skipWhitespace()
-        guard index == bytes.endIndex else {
-            throw JSONError(byteOffset: index, reason: .trailingData(found: describeCurrent()))
+        guard index == bytes.count else {
+            throw JSONError(byteOffset: origin + index, reason: .trailingData(found: describeCurrent()))
         }
     }
 
-    private func error(_ reason: JSONError.Reason) -> JSONError { JSONError(byteOffset: index, reason: reason) }
+    private func error(_ reason: JSONError.Reason) -> JSONError { JSONError(byteOffset: origin + index, reason: reason) }
 
     private func unexpected(_ expected: String) -> JSONError {
         error(.unexpected(found: describeCurrent(), expected: expected))
     }
 
-    private var current: UInt8? { index < bytes.endIndex ? bytes[index] : nil }
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     private func describeCurrent() -> String {
         guard let byte = current else { return "end of input" }
@@ -172,10 +182,18 @@ private struct TapeBuilder {
         return "byte 0x" + String(byte, radix: 16)
     }
 
-    private var relativeIndex: Int { index - bytes.startIndex }
+    // The hot loops below work on locals: in unoptimised builds, reading `current` copies the
+    // whole builder (retaining its arrays) for every byte.
 
     private mutating func skipWhitespace() {
-        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+        let bytes = self.bytes
+        var index = self.index
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { break }
+            index += 1
+        }
+        self.index = index
     }
 
     private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONError) {
@@ -186,19 +204,19 @@ private struct TapeBuilder {
     private mutating func parseValue(depth: Int) throws(JSONError) {
         guard depth < StrictJSONParser.maximumDepth else { throw error(.tooDeep(limit: StrictJSONParser.maximumDepth)) }
         guard let byte = current else { throw unexpected("a JSON value") }
-        let start = relativeIndex
+        let start = index
         switch byte {
         case UInt8(ascii: "{"): try parseObject(depth: depth)
         case UInt8(ascii: "["): try parseArray(depth: depth)
         case UInt8(ascii: "\""):
             let hasEscapes = try parseString()
-            tape.append(Tape.entry(hasEscapes ? .escapedString : .string, offset: start, extent: relativeIndex - start - 2))
+            tape.append(Tape.entry(hasEscapes ? .escapedString : .string, offset: start, extent: index - start - 2))
         case UInt8(ascii: "t"): try parseLiteral("true"); tape.append(Tape.entry(.true, offset: start, extent: 4))
         case UInt8(ascii: "f"): try parseLiteral("false"); tape.append(Tape.entry(.false, offset: start, extent: 5))
         case UInt8(ascii: "n"): try parseLiteral("null"); tape.append(Tape.entry(.null, offset: start, extent: 4))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try parseNumber()
-            tape.append(Tape.entry(.number, offset: start, extent: relativeIndex - start))
+            tape.append(Tape.entry(.number, offset: start, extent: index - start))
         default: throw unexpected("a JSON value")
         }
     }
@@ -208,7 +226,7 @@ private struct TapeBuilder {
         _ tag: Tape.Tag, contents: (inout TapeBuilder) throws(JSONError) -> Void
     ) throws(JSONError) {
         let position = tape.count
-        tape.append(Tape.entry(tag, offset: relativeIndex, extent: 0))
+        tape.append(Tape.entry(tag, offset: index, extent: 0))
         index += 1  // { or [
         try contents(&self)
         tape[position] = Tape.entry(tag, offset: Tape.offset(tape[position]), extent: tape.count - position - 1)
@@ -229,8 +247,7 @@ private struct TapeBuilder {
                 let keyOffset = parser.index
                 let hasEscapes = try parser.parseString()
                 parser.tape.append(Tape.entry(
-                    hasEscapes ? .escapedString : .string, offset: keyOffset - parser.bytes.startIndex,
-                    extent: parser.index - keyOffset - 2))
+                    hasEscapes ? .escapedString : .string, offset: keyOffset, extent: parser.index - keyOffset - 2))
                 let keyPosition = parser.tape.count - 1
                 parser.decodeKey(at: keyPosition, into: &parser.keyBuffer)
                 var hasher = Hasher()
@@ -238,7 +255,7 @@ private struct TapeBuilder {
                 if !keyHashes.insert(hasher.finalize()).inserted,
                    parser.isRepeatedKey(at: keyPosition, inObjectAt: objectPosition) {
                     throw JSONError(
-                        byteOffset: keyOffset,
+                        byteOffset: parser.origin + keyOffset,
                         reason: .duplicateKey(String(decoding: parser.keyBuffer, as: UTF8.self)))
                 }
                 parser.skipWhitespace()
@@ -259,10 +276,11 @@ private struct TapeBuilder {
     /// Decodes the key at tape `position` into `buffer` (replacing its contents).
     private func decodeKey(at position: Int, into buffer: inout [UInt8]) {
         let entry = tape[position]
-        let start = bytes.startIndex + Tape.offset(entry) + 1
+        let start = Tape.offset(entry) + 1
         buffer.removeAll(keepingCapacity: true)
         Tape.decodeString(
-            bytes[start..<start + Tape.extent(entry)], hasEscapes: Tape.tag(entry) == .escapedString, into: &buffer)
+            UnsafeBufferPointer(rebasing: bytes[start..<start + Tape.extent(entry)]),
+            hasEscapes: Tape.tag(entry) == .escapedString, into: &buffer)
     }
 
     /// Whether an earlier key of the object at `objectPosition` equals the key at
@@ -333,7 +351,10 @@ private struct TapeBuilder {
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private mutating func skipDigits() {
-        while let byte = current, isDigit(byte) { index += 1 }
+        let bytes = self.bytes
+        var index = self.index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        self.index = index
     }
 
     /// Validates a string from its opening quote to past its closing quote.
@@ -344,23 +365,31 @@ private struct TapeBuilder {
         index += 1  // "
         var hasEscapes = false
         while true {
+            // Skip plain ASCII quickly.
+            let bytes = self.bytes
+            var plain = index
+            while plain < bytes.count {
+                let byte = bytes[plain]
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                plain += 1
+            }
+            index = plain
             guard let byte = current else {
                 index = start
                 throw error(.unterminatedString)
             }
-            switch byte {
-            case UInt8(ascii: "\""):
+            if byte == UInt8(ascii: "\"") {
                 index += 1
                 return hasEscapes
-            case UInt8(ascii: "\\"):
+            } else if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
                 index += 1
                 try parseEscape()
-            case 0..<0x20:
+            } else if byte < 0x20 {
                 throw error(.unescapedControlCharacter(byte))
-            case 0x20..<0x80:
+            } else if byte < 0x80 {
                 index += 1
-            default:
+            } else {
                 try skipUTF8Sequence(lead: byte)
             }
         }
@@ -383,7 +412,7 @@ private struct TapeBuilder {
         }
         for position in 1...continuationCount {
             let at = index + position
-            guard at < bytes.endIndex, (position == 1 ? secondRange : 0x80...0xBF).contains(bytes[at]) else {
+            guard at < bytes.count, (position == 1 ? secondRange : 0x80...0xBF).contains(bytes[at]) else {
                 throw error(.invalidUTF8)
             }
         }
