@@ -1,5 +1,5 @@
 # Tests/Fuzz/Fuzz.mk: libFuzzer harnesses for every reader of outside bytes (IDX, gzip,
-# safetensors) and for the DOT escapers. Included from the top Makefile, which defines SWIFT.
+# safetensors, JSON) and for the DOT escapers. Included from the top Makefile, which defines SWIFT.
 #
 #   make fuzz              builds each harness with -sanitize=fuzzer,address into .build-fuzz and
 #                          runs each for FUZZ_SECONDS (60 by default), one after another; new

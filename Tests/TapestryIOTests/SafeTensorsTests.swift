@@ -281,6 +281,13 @@ final class SafeTensorsTests: XCTestCase {
         assertThrows(try decoded.tensor("half", as: Float.self),
                      .unsupportedDType(tensor: "half", dtype: "F16"), mentioning: ["pt.st", "'half'", "F16"])
         assertThrows(try decoded.tensor("steps", as: Double.self), .unsupportedDType(tensor: "steps", dtype: "I64"))
+        // I32 and I64 entries keep their raw little-endian bytes; reading one as a float tensor is a named error.
+        let counts = try SafeTensors(
+            decoding: file(header: #"{"counts": {"dtype": "I32", "shape": [2], "data_offsets": [0, 8]}}"#, data: 8), source: "i.st")
+        XCTAssertEqual(counts.entries["counts"]?.dtype, .int32)
+        XCTAssertEqual(counts.entries["counts"]?.scalarCount, 2)
+        assertThrows(try counts.tensor("counts", as: Float.self), .unsupportedDType(tensor: "counts", dtype: "I32"),
+                     mentioning: ["i.st: tensor 'counts' has dtype I32", "it reads F32 and F64"])
         // An unknown dtype has no known size, so the header cannot be validated at all.
         assertThrows(try SafeTensors(decoding: file(header: #"{"q": {"dtype": "Q4_K", "shape": [2], "data_offsets": [0, 1]}}"#, data: 1)),
                      .unsupportedDType(tensor: "q", dtype: "Q4_K"), mentioning: ["'q'", "Q4_K"])
