@@ -41,7 +41,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
         case reservedName(String)
         /// No tensor has this name.
         case tensorNotFound(name: String, available: [String])
-        /// A system call failed; `path` is the file it was working on.
+        /// A system call failed while reading; `path` is the file it was working on. (Writing
+        /// fails with `FileWriteError` instead.)
         case fileSystem(operation: String, path: String, code: Int32)
         /// The URL does not name a local file.
         case notAFileURL
