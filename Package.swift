@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Tapestry", targets: ["Tapestry"]),
+        .library(name: "TapestryIO", targets: ["TapestryIO"]),
         .library(name: "TapestryNN", targets: ["TapestryNN"]),
         .library(name: "TapestryData", targets: ["TapestryData"]),
         .library(name: "TapestryViz", targets: ["TapestryViz"]),
@@ -38,36 +39,40 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
-        .target(name: "TapestryData", dependencies: ["Tapestry", "CZlib", "CLibCrypto"]),
-        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryData"]),
-        .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryNN", "CGraphviz"]),
+        .target(name: "TapestryIO", dependencies: ["Tapestry"]),
+        .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto"]),
+        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData"]),
+        .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "CGraphviz"]),
         .executableTarget(
             name: "fashion",
             dependencies: [
-                "Tapestry", "TapestryNN", "TapestryData", "TapestryViz",
+                "Tapestry", "TapestryIO", "TapestryNN", "TapestryData", "TapestryViz",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
         // Performs one misuse of the core API; ReleaseMessageTests runs its release build.
         .executableTarget(name: "misuse-probe", dependencies: ["Tapestry"], path: "Tests/Support/misuse-probe"),
-        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryNN"]),
+        .testTarget(name: "TapestryIOTests", dependencies: ["Tapestry", "TapestryIO"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN"]),
         .testTarget(
             name: "TapestryDataTests",
-            dependencies: ["TapestryData", "CZlib", "TestSupport"]),
+            dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),
         // The tape-graph and README tests record real training steps of TapestryNN models.
-        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "Tapestry", "TapestryNN"]),
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN"]),
 
         // Test files (gzip, IDX) shared by the data and reliability tests.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
 
         // Reliability: a child process killed mid-save, and the fashion command's failures.
         .executableTarget(
-            name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryNN"],
+            name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryIO", "TapestryNN"],
             path: "Tests/Support/checkpoint-writer"),
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: ["Tapestry", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer"]),
+            dependencies: [
+                "Tapestry", "TapestryIO", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer",
+            ]),
 
         // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each
         // replays its saved corpus (`make fuzz-regression`, part of `make test`).
@@ -75,7 +80,8 @@ let package = Package(
         .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzIDX"),
         .executableTarget(name: "FuzzGzip", dependencies: ["FuzzSupport", "TapestryData", "CZlib"], path: "Tests/Fuzz/FuzzGzip"),
         .executableTarget(
-            name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
+            name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "TapestryIO"], path: "Tests/Fuzz/FuzzJSON"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
     ]
 )

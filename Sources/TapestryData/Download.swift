@@ -2,23 +2,18 @@
 
 import Foundation
 
+import TapestryIO
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Downloads files from a base URL into a directory, atomically and verified.
 ///
-/// Each file is fetched into a temporary file in the destination directory, checked by the
-/// caller's verification, and only then renamed to its final name (an atomic `rename(2)` within
-/// one directory). A file that fails verification is deleted, never used.
+/// Each file is fetched into an `AtomicFile` — a temporary file in the destination directory,
+/// `.<name>.tapestry-tmp-XXXXXX` — checked by the caller's verification, and only then flushed
+/// to disk and renamed to its final name (an atomic `rename(2)` within one directory). A file
+/// that fails verification is deleted, never used.
 /// Downloading is synchronous: the calling thread waits, for at most ``resourceTimeout``.
 public struct DatasetDownloader: Sendable, Equatable {
     /// The official Fashion-MNIST mirror.
@@ -72,7 +67,6 @@ public struct DatasetDownloader: Sendable, Equatable {
     ) throws -> Verified {
         let source = url(for: fileName)
         let destination = directory.appendingPathComponent(fileName)
-        let temporary = directory.appendingPathComponent(".\(fileName).\(UUID().uuidString).part")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -80,27 +74,33 @@ public struct DatasetDownloader: Sendable, Equatable {
                 url: source.absoluteString,
                 reason: "cannot create \(directory.path): \(error.localizedDescription)")
         }
-        defer { try? FileManager.default.removeItem(at: temporary) }  // a no-op once renamed
+        // Dropping `file` without committing it (any throw below) deletes the temporary file.
+        var file: AtomicFile
+        do {
+            file = try AtomicFile(replacing: destination)
+        } catch {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: error.description)
+        }
 
-        try fetch(source, to: temporary)
+        try fetch(source, into: &file)
 
         let verified: Verified
         do {
-            verified = try verify(temporary, source.absoluteString)
+            verified = try verify(file.temporaryURL, source.absoluteString)
         } catch {
             throw DatasetError.downloadRejected(
                 file: destination.path, url: source.absoluteString, reason: String(describing: error))
         }
-        guard rename(temporary.path, destination.path) == 0 else {
-            throw DatasetError.downloadFailed(
-                url: source.absoluteString,
-                reason: "cannot move the download to \(destination.path): \(String(cString: strerror(errno)))")
+        do {
+            try file.commit()
+        } catch {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: error.description)
         }
         return verified
     }
 
-    /// Fetches `source` into the file `destination` (which must not exist), waiting for it.
-    func fetch(_ source: URL, to destination: URL) throws {
+    /// Fetches `source` and appends it to `file`, waiting for it.
+    func fetch(_ source: URL, into file: inout AtomicFile) throws {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = requestTimeout
         configuration.timeoutIntervalForResource = resourceTimeout
@@ -110,58 +110,96 @@ public struct DatasetDownloader: Sendable, Equatable {
 
         let outcome = DownloadOutcome()
         let task = session.downloadTask(with: source) { location, response, error in
-            // The temporary `location` disappears when this handler returns: move it now.
-            outcome.finish(
-                Self.settle(location: location, response: response, error: error, destination: destination))
+            // The temporary `location` disappears when this handler returns: open it now (an
+            // open descriptor keeps the bytes readable after the file is removed).
+            outcome.finish(Self.settle(location: location, response: response, error: error))
         }
         task.resume()
         // URLSession enforces `resourceTimeout`; the extra margin only guards against a lost callback.
         guard outcome.wait(seconds: resourceTimeout + 10) else {
             task.cancel()
+            outcome.finish(.failed("no answer"))  // a late answer's file is closed, not leaked
             throw DatasetError.downloadFailed(
                 url: source.absoluteString, reason: "no answer within \(Int(resourceTimeout)) s")
         }
-        if let failure = outcome.failure {
-            throw DatasetError.downloadFailed(url: source.absoluteString, reason: failure)
+        switch outcome.result {
+        case .downloaded(let descriptor):
+            defer { _ = close(descriptor) }
+            if let reason = Self.copy(from: descriptor, to: &file) {
+                throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
+            }
+        case .failed(let reason):
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
+        case nil:
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: "no answer")
         }
     }
 
-    /// Checks how a download task ended and moves its file to `destination`.
-    ///
-    /// - Returns: `nil` on success, otherwise why it failed.
-    private static func settle(
-        location: URL?, response: URLResponse?, error: (any Error)?, destination: URL
-    ) -> String? {
+    /// Checks how a download task ended and opens its file for reading.
+    private static func settle(location: URL?, response: URLResponse?, error: (any Error)?) -> DownloadOutcome.Settled {
         if let error {
-            return error.localizedDescription
+            return .failed(error.localizedDescription)
         }
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            return "HTTP status \(http.statusCode)"
+            return .failed("HTTP status \(http.statusCode)")
         }
-        guard let location else { return "the server sent no file" }
-        do {
-            try FileManager.default.moveItem(at: location, to: destination)
-            return nil
-        } catch {
-            return "cannot store the download at \(destination.path): \(error.localizedDescription)"
+        guard let location else { return .failed("the server sent no file") }
+        let descriptor = open(location.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return .failed("cannot open the download at \(location.path): \(String(cString: strerror(errno)))")
+        }
+        return .downloaded(descriptor)
+    }
+
+    /// Appends everything readable from `descriptor` to `file`.
+    ///
+    /// - Returns: `nil` on success, otherwise why it failed.
+    private static func copy(from descriptor: Int32, to file: inout AtomicFile) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return "cannot read the downloaded file: \(String(cString: strerror(errno)))"
+            }
+            if count == 0 { return nil }
+            do {
+                try buffer.withUnsafeBytes { raw in
+                    try file.append(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+                }
+            } catch {
+                return String(describing: error)
+            }
         }
     }
 }
 
 /// The result of one download, handed from URLSession's queue to the waiting thread.
 private final class DownloadOutcome: @unchecked Sendable {
-    // @unchecked: `result` is only touched under `lock`; `done` is a semaphore.
+    // @unchecked: `settled` is only touched under `lock`; `done` is a semaphore.
     private let lock = NSLock()
     private let done = DispatchSemaphore(value: 0)
-    private var result: String??
+    private var settled: Settled?
 
-    /// Records the result (`nil` for success, else the reason for failure) and wakes the waiter.
-    func finish(_ failure: String?) {
+    /// How a download ended.
+    enum Settled {
+        /// The downloaded file, open for reading.
+        case downloaded(Int32)
+        /// Why it failed.
+        case failed(String)
+    }
+
+    /// Records the first result and wakes the waiter; a later one's file is closed.
+    func finish(_ result: Settled) {
         lock.lock()
-        let first = result == nil
-        if first { result = .some(failure) }
+        let first = settled == nil
+        if first { settled = result }
         lock.unlock()
-        if first { done.signal() }
+        if first {
+            done.signal()
+        } else if case .downloaded(let descriptor) = result {
+            _ = close(descriptor)
+        }
     }
 
     /// Waits for ``finish(_:)``; returns `false` if it did not come within `seconds`.
@@ -169,10 +207,10 @@ private final class DownloadOutcome: @unchecked Sendable {
         done.wait(timeout: .now() + seconds) == .success
     }
 
-    /// Why the download failed, or `nil` if it succeeded.
-    var failure: String? {
+    /// The first result recorded, or `nil` if none has come.
+    var result: Settled? {
         lock.lock()
         defer { lock.unlock() }
-        return result ?? nil
+        return settled
     }
 }

@@ -3,14 +3,7 @@
 import CZlib
 import Tapestry
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TapestryIO  // the C library (Platform.swift)
 
 /// Reads the decompressed bytes of a gzip file in order, straight into buffers the caller owns.
 ///

@@ -1,12 +1,6 @@
 import Foundation
+import TapestryIO
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Keras-style training progress for one epoch.
 ///

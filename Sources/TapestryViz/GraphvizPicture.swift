@@ -1,5 +1,5 @@
 import Foundation
-import TapestryNN
+import TapestryIO
 
 /// A picture described as a DOT graph and drawn by Graphviz.
 ///
@@ -31,15 +31,16 @@ extension GraphvizPicture {
         try Graphviz.renderSVG(dotSource, layout: layout)
     }
 
-    /// Renders the picture and writes it atomically to `url`.
+    /// Renders the picture and writes it atomically to `url` with `AtomicFile`: a failure
+    /// leaves any previous file whole.
     ///
     /// - Parameter format: The output format; `nil` picks it from the file extension
     ///   (`svg`, `png`, `pdf`, `dot`/`gv`, `xdot`), defaulting to SVG.
-    /// - Throws: ``GraphvizError`` if rendering fails, ``CheckpointError`` from `writeAtomically` (naming the
-    ///   file) if writing fails.
+    /// - Throws: ``GraphvizError`` if rendering fails (nothing is written then),
+    ///   `FileWriteError` (naming the file and the system's reason) if writing fails.
     public func write(to url: URL, format: Graphviz.Format? = nil) throws {
         let chosen = format ?? Graphviz.Format(fileExtension: url.pathExtension) ?? .svg
-        try writeAtomically(try render(format: chosen), to: url)
+        try AtomicFile.write(try render(format: chosen), to: url)
     }
 }
 

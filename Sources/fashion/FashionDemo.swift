@@ -1,6 +1,7 @@
 import Foundation
 import Tapestry
 import TapestryData
+import TapestryIO
 import TapestryNN
 import TapestryViz
 
@@ -77,7 +78,7 @@ struct FashionDemo {
                 epochs: history.epochs,
                 test: .init(loss: evaluation.loss, accuracy: evaluation.accuracy ?? .nan),
                 predictSeconds: predictSeconds, loadSeconds: loadSeconds, parameters: model.parameterCount)
-            try writeAtomically([UInt8](report.jsonData()), to: URL(fileURLWithPath: path))
+            try AtomicFile.write(report.jsonData(), to: URL(fileURLWithPath: path))
             say("Wrote metrics to \(path)")
         }
     }

@@ -128,4 +128,15 @@ for name, text in {
     "percent": "%s %d %n",
 }.items():
     save("FuzzDOT", name, text)
+# Documents for the strict JSON parser (FuzzJSON sees raw bytes).
+for name, text in {
+    "config": '{"name": "mlp", "layers": [{"kind": "dense", "units": 64, "rate": 1.5e-3}], "seed": null, "bias": true}',
+    "numbers": "[0, -0, 1.25, -3e+10, 1E-2, 123456789012345678901234567890]",
+    "escapes": '["\\u00e9\\ud83d\\ude00", "tab\\t quote\\" slash\\/", "é中"]',
+    "nested": "[[[[{\"a\": [{}]}]]]]",
+    "duplicate-escaped-key": '{"a": 1, "\\u0061": 2}',
+    "trailing": "{} x",
+    "scalar": "  \"just a string\"  ",
+}.items():
+    save("FuzzJSON", name, text)
 print("seeds written under", ROOT, file=sys.stderr)

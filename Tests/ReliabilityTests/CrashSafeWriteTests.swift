@@ -3,6 +3,7 @@
 
 import Foundation
 import Tapestry
+import TapestryIO
 import TapestryNN
 import TapestryViz
 import XCTest
@@ -82,7 +83,7 @@ final class CrashSafeWriteTests: XCTestCase {
             if !leftovers.isEmpty { killsDuringTheWrite += 1 }
             let complete = try FileManager.default.attributesOfItem(atPath: target.path)[.size] as? Int
             for leftover in leftovers {
-                XCTAssertTrue(leftover.lastPathComponent.hasPrefix(".") && leftover.lastPathComponent.hasSuffix(".tmp"))
+                XCTAssertTrue(leftover.lastPathComponent.hasPrefix(".") && leftover.lastPathComponent.contains(AtomicFile.temporaryNameMarker))
                 let size = try FileManager.default.attributesOfItem(atPath: leftover.path)[.size] as? Int
                 if let size, let complete, size < complete { tornTemporaryFiles += 1 }
                 try FileManager.default.removeItem(at: leftover)
@@ -103,7 +104,7 @@ final class CrashSafeWriteTests: XCTestCase {
             ("tensors.safetensors", {
                 try SafeTensors(tensors: [(name: "x", tensor: Tensor<Float>([1, 2, 3]))]).write(to: $0)
             }),
-            ("metrics.json", { try writeAtomically(Array("{\"accuracy\": 0.9}".utf8), to: $0) }),
+            ("metrics.json", { try AtomicFile.write(Array("{\"accuracy\": 0.9}".utf8), to: $0) }),
             ("curves.svg", {
                 try TrainingCurves(TrainingHistory(loss: [0.9, 0.5], accuracy: [0.6, 0.8]), title: "curves").write(to: $0)
             }),
@@ -128,11 +129,11 @@ final class CrashSafeWriteTests: XCTestCase {
 
     // MARK: Helpers
 
-    /// The hidden temporary files `writeAtomically` makes for `target`: `.<name>.<random>.tmp`.
+    /// The hidden temporary files `AtomicFile` makes for `target`: `.<name>.tapestry-tmp-XXXXXX`.
     private func temporaryFiles(in folder: URL, next target: URL) -> [URL] {
-        let prefix = "." + target.lastPathComponent + "."
+        let prefix = "." + target.lastPathComponent + AtomicFile.temporaryNameMarker
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".tmp") }.sorted()
+        return names.filter { $0.hasPrefix(prefix) }.sorted()
             .map { folder.appendingPathComponent($0) }
     }
 

@@ -3,6 +3,7 @@
 import Foundation
 import TestSupport
 import TapestryData
+import TapestryIO
 import XCTest
 
 final class DownloadTests: XCTestCase {
@@ -103,7 +104,7 @@ final class DownloadTests: XCTestCase {
         // Never moved into place, and the temporary file is gone.
         let contents = try cacheContents()
         XCTAssertFalse(contents.contains("train-labels-idx1-ubyte.gz"), "\(contents)")
-        XCTAssertFalse(contents.contains { $0.hasSuffix(".part") }, "\(contents)")
+        XCTAssertFalse(contents.contains { $0.contains(AtomicFile.temporaryNameMarker) }, "\(contents)")
     }
 
     func testServedFileThatIsNotGzipIsRejected() throws {
@@ -131,7 +132,7 @@ final class DownloadTests: XCTestCase {
             XCTAssertTrue(failure.contains("HTTP status 404"), failure)
             XCTAssertTrue(String(describing: error).contains("sudo apt-get install dataset-fashion-mnist"))
         }
-        XCTAssertFalse(try cacheContents().contains { $0.hasSuffix(".part") })
+        XCTAssertFalse(try cacheContents().contains { $0.contains(AtomicFile.temporaryNameMarker) })
     }
 
     func testUnreachableServerSaysWhereItLookedAndHowToInstall() throws {

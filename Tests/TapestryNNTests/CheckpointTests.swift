@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tapestry
+import TapestryIO
 @testable import TapestryNN
 
 /// Model-level checkpoints: `save(weightsTo:)`, `load(weightsFrom:)` and `ModelCheckpoint`.

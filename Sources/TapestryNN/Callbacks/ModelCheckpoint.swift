@@ -1,5 +1,6 @@
 import Foundation
 import Tapestry
+import TapestryIO
 
 /// Saves the model's weights after epochs, like Keras's `ModelCheckpoint`: every epoch, or
 /// only when the monitored metric improves.

@@ -1,5 +1,6 @@
 import Foundation
 import Tapestry
+import TapestryIO
 
 extension Model {
     /// Saves every parameter to a safetensors file, keyed by its dotted name

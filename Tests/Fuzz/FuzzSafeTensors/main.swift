@@ -13,6 +13,7 @@
 import Foundation
 import FuzzSupport
 import Tapestry
+import TapestryIO
 import TapestryNN
 
 let scratch = ScratchFile(name: "model.safetensors")

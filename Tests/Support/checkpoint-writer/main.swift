@@ -11,6 +11,7 @@
 
 import Foundation
 import Tapestry
+import TapestryIO
 import TapestryNN
 
 /// Prints `line` at once (standard output is a pipe, which `print` would buffer).

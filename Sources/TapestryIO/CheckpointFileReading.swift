@@ -1,0 +1,61 @@
+// CheckpointFileReading.swift: reading a whole checkpoint file with POSIX calls, so that a
+// failure carries the path and the `errno` of the call that failed.
+
+import Foundation
+
+/// Reads the whole file at `url`.
+///
+/// - Throws: `CheckpointError` with reason `.fileSystem`, naming the path.
+func readFileBytes(at url: URL) throws -> [UInt8] {
+    guard url.isFileURL else {
+        throw CheckpointError(source: url.absoluteString, reason: .notAFileURL)
+    }
+    let path = url.path
+    func failure(_ operation: String, _ code: Int32) -> CheckpointError {
+        CheckpointError(source: path, reason: .fileSystem(operation: operation, path: path, code: code))
+    }
+
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw failure("open the file", errno) }
+    defer { _ = close(descriptor) }
+
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { throw failure("inspect the file", errno) }
+    guard (info.st_mode & S_IFMT) != S_IFDIR else { throw failure("read the file", EISDIR) }
+
+    // The size is a hint only: read until end of file, whatever it turns out to be. The
+    // first buffer is left uninitialised (read fills it) to spare a pass over a large file.
+    let hint = max(Int(info.st_size), 0)
+    var reachedEnd = false
+    var bytes = try [UInt8](unsafeUninitializedCapacity: hint + 1) { buffer, count in
+        count = 0
+        guard let base = buffer.baseAddress else { return }
+        while count < buffer.count {
+            let result = read(descriptor, base + count, min(buffer.count - count, 1 << 30))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw failure("read the file", errno)
+            }
+            if result == 0 {
+                reachedEnd = true
+                return
+            }
+            count += result
+        }
+    }
+    // The file grew since fstat: read the rest in chunks.
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while !reachedEnd {
+        let result = chunk.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return read(descriptor, base, raw.count)
+        }
+        if result < 0 {
+            if errno == EINTR { continue }
+            throw failure("read the file", errno)
+        }
+        if result == 0 { reachedEnd = true }
+        bytes.append(contentsOf: chunk[0..<result])
+    }
+    return bytes
+}
