@@ -8,7 +8,7 @@ APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests readme-examples e2e demo bench clean
+.PHONY: deps build test unit-tests readme-examples e2e demo bench docs clean
 
 deps:
 	@missing=""; \
@@ -53,6 +53,11 @@ demo: deps
 # JAX and Keras.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+# The DocC site of every library module (.build/docs/<Module>), with no warnings and every
+# public symbol documented; the toolchain's docc, no plugin in the products' graph.
+docs: deps
+	python3 Docs/build_docs.py
 
 clean:
 	rm -rf .build
