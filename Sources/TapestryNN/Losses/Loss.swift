@@ -34,9 +34,17 @@ public struct SparseCategoricalCrossentropy: Loss {
     /// Whether predictions are unnormalised logits (then the fused, stable softmax
     /// cross-entropy is used) rather than probabilities.
     public let fromLogits: Bool
+    /// The weight ε moved from the label to a uniform distribution: the target is
+    /// `(1 − ε)·onehot + ε/classes`, as `CategoricalCrossentropy`'s smoothing (Keras's
+    /// sparse loss has none; 0 keeps the fused fast path).
+    public let labelSmoothing: Double
 
     /// Creates the loss; pass `fromLogits: true` for a model whose last layer is linear.
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        checkLabelSmoothing(labelSmoothing, "SparseCategoricalCrossentropy")
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     /// `sparse_categorical_crossentropy`.
     public var name: String { "sparse_categorical_crossentropy" }
@@ -58,11 +66,11 @@ public struct SparseCategoricalCrossentropy: Loss {
         case .labels(let labels): labels
         case .values(let values): Tensor(converting: values.reshaped(to: [values.shape.first ?? 0]))
         }
-        if fromLogits {
+        if fromLogits && labelSmoothing == 0 {
             return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
         }
         let oneHot = Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1])
-        return -(oneHot * predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()).sum(alongAxis: 1).mean()
+        return crossEntropy(predictions: predictions, targets: smoothed(oneHot, by: labelSmoothing), fromLogits: fromLogits)
     }
 }
 
@@ -71,9 +79,16 @@ public struct SparseCategoricalCrossentropy: Loss {
 public struct CategoricalCrossentropy: Loss {
     /// Whether predictions are unnormalised logits rather than probabilities.
     public let fromLogits: Bool
+    /// The weight ε moved from the targets to a uniform distribution: each target row
+    /// becomes `(1 − ε)·t + ε/classes` (Keras's `label_smoothing`).
+    public let labelSmoothing: Double
 
     /// Creates the loss.
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        checkLabelSmoothing(labelSmoothing, "CategoricalCrossentropy")
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     /// `categorical_crossentropy`.
     public var name: String { "categorical_crossentropy" }
@@ -94,10 +109,7 @@ public struct CategoricalCrossentropy: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
-        let logProbabilities = fromLogits
-            ? predictions.logSoftmax()
-            : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
-        return -(targets.scalars * logProbabilities).sum(alongAxis: 1).mean()
+        crossEntropy(predictions: predictions, targets: smoothed(targets.scalars, by: labelSmoothing), fromLogits: fromLogits)
     }
 }
 
@@ -115,6 +127,27 @@ public struct MeanSquaredError: Loss {
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         (predictions - targets.scalars.reshaped(to: predictions.shape)).squared().mean()
     }
+}
+
+/// The batch mean of `−Σ t · log p`, with `p` the softmax of logits or the clipped
+/// probabilities.
+func crossEntropy<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>, fromLogits: Bool) -> Tensor<Scalar> {
+    let logProbabilities = fromLogits
+        ? predictions.logSoftmax()
+        : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
+    return -(targets * logProbabilities).sum(alongAxis: 1).mean()
+}
+
+/// Target rows moved toward the uniform distribution: `(1 − ε)·t + ε/classes`.
+func smoothed<Scalar: TensorScalar>(_ targets: Tensor<Scalar>, by epsilon: Double) -> Tensor<Scalar> {
+    guard epsilon > 0 else { return targets }
+    let classes = Double(targets.shape.last ?? 1)
+    return targets * Scalar(1 - epsilon) + Scalar(epsilon / classes)
+}
+
+/// Traps unless the label smoothing is in `0...1`.
+func checkLabelSmoothing(_ value: Double, _ loss: String) {
+    if !(value >= 0 && value <= 1) { fatalError("\(loss): labelSmoothing must be in 0...1, got \(value)") }
 }
 
 /// Targets holding one value per output element, reshaped to `[samples] + outputShape`.
