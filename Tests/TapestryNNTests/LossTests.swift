@@ -108,3 +108,32 @@ final class LossTests: XCTestCase {
         XCTAssertNoThrow(try Huber().prepare(Targets<Double>.values(Tensor([1.5, -2])), outputShape: [1]))
     }
 }
+
+extension LossTests {
+    func testSampleLossesAverageToTheLossAndWeightLikeKeras() throws {
+        let f = Self.fixture
+        let logits = Tensor(f.logits), binary = Targets<Double>.values(Tensor(f.binary))
+        let cases: [(any Loss, Tensor<Double>, Targets<Double>)] = [
+            (BinaryCrossentropy(fromLogits: true, labelSmoothing: 0.1), logits, binary),
+            (BinaryCrossentropy(), Tensor(f.softmaxed), binary),
+            (CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1), logits, .values(Tensor(f.one_hot))),
+            (SparseCategoricalCrossentropy(fromLogits: true), logits, .labels(Tensor([2, 1]))),
+            (SparseCategoricalCrossentropy(labelSmoothing: 0.2), Tensor(f.softmaxed), .labels(Tensor([2, 1]))),
+            (MeanSquaredError(), logits, binary), (MeanAbsoluteError(), logits, binary), (Huber(delta: 0.5), logits, binary),
+            (KLDivergence(), Tensor(f.softmaxed), .values(Tensor(f.distributions))),
+        ]
+        for (loss, predictions, targets) in cases {
+            let perSample = try XCTUnwrap(loss.sampleLosses(predictions: predictions, targets: targets), loss.name)
+            XCTAssertEqual(perSample.shape, [2], loss.name)
+            XCTAssertEqual(perSample.mean().scalar, loss(predictions: predictions, targets: targets).scalar, accuracy: 1e-12, loss.name)
+        }
+        // Keras's sample-weighted loss, Σ wᵢ·lossᵢ / batch, by hand for the second sample only.
+        let huber = Huber()
+        let weighted = (try XCTUnwrap(huber.sampleLosses(predictions: logits, targets: binary)) * Tensor([0, 2])).mean().scalar
+        let second = huber(predictions: Tensor([f.logits[1]]), targets: .values(Tensor([f.binary[1]]))).scalar
+        XCTAssertEqual(weighted, second, accuracy: 1e-12)
+        let report = gradcheck({ xs in (BinaryCrossentropy(fromLogits: true).sampleLosses(predictions: xs[0], targets: binary) ?? Tensor(0)) * Tensor([0.3, 1.7]) },
+                               at: [logits])
+        XCTAssertTrue(report.passed, report.description)
+    }
+}

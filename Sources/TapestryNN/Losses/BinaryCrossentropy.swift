@@ -38,11 +38,21 @@ public struct BinaryCrossentropy: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        elementLosses(predictions: predictions, targets: targets).mean()
+    }
+
+    /// Each sample's mean binary cross-entropy.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        meanPerSample(elementLosses(predictions: predictions, targets: targets))
+    }
+
+    /// The binary cross-entropy of each output.
+    private func elementLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         var expected = targets.scalars.reshaped(to: predictions.shape)
         if labelSmoothing > 0 { expected = expected * Scalar(1 - labelSmoothing) + Scalar(0.5 * labelSmoothing) }
-        if fromLogits { return Tensor.sigmoidCrossEntropy(logits: predictions, targets: expected).mean() }
+        if fromLogits { return Tensor.sigmoidCrossEntropy(logits: predictions, targets: expected) }
         let p = predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7))
-        return -(expected * p.log() + (1 - expected) * (1 - p).log()).mean()
+        return -(expected * p.log() + (1 - expected) * (1 - p).log())
     }
 }
 

@@ -18,6 +18,11 @@ public protocol Loss: Sendable {
 
     /// The mean loss over the batch.
     func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>
+
+    /// The loss of each sample, of shape `[batch]`, whose mean is `callAsFunction`'s
+    /// value; `nil` when the loss does not split by sample. Sample and class weights
+    /// need it: Keras's weighted loss is `Σ wᵢ·lossᵢ / batch`.
+    func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>?
 }
 
 extension Loss {
@@ -26,6 +31,9 @@ extension Loss {
     public func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
         try valueTargets(targets, outputShape: outputShape)
     }
+
+    /// `nil`: a loss that does not say how it splits by sample cannot be weighted.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? { nil }
 }
 
 /// Cross-entropy between predicted class scores and integer class labels, as Keras's
@@ -69,8 +77,21 @@ public struct SparseCategoricalCrossentropy: Loss {
         if fromLogits && labelSmoothing == 0 {
             return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
         }
-        let oneHot = Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1])
-        return crossEntropy(predictions: predictions, targets: smoothed(oneHot, by: labelSmoothing), fromLogits: fromLogits)
+        return crossEntropy(predictions: predictions, targets: oneHot(labels, like: predictions), fromLogits: fromLogits).mean()
+    }
+
+    /// Each sample's `−Σ t · log p`.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        let labels: Tensor<Int32> = switch targets {
+        case .labels(let labels): labels.reshaped(to: [labels.shape.first ?? 0])
+        case .values(let values): Tensor(converting: values.reshaped(to: [values.shape.first ?? 0]))
+        }
+        return crossEntropy(predictions: predictions, targets: oneHot(labels, like: predictions), fromLogits: fromLogits)
+    }
+
+    /// Smoothed one-hot rows for the labels.
+    private func oneHot<Scalar: TensorScalar>(_ labels: Tensor<Int32>, like predictions: Tensor<Scalar>) -> Tensor<Scalar> {
+        smoothed(Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1]), by: labelSmoothing)
     }
 }
 
@@ -109,6 +130,11 @@ public struct CategoricalCrossentropy: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        crossEntropy(predictions: predictions, targets: smoothed(targets.scalars, by: labelSmoothing), fromLogits: fromLogits).mean()
+    }
+
+    /// Each sample's `−Σ t · log p`.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
         crossEntropy(predictions: predictions, targets: smoothed(targets.scalars, by: labelSmoothing), fromLogits: fromLogits)
     }
 }
@@ -127,15 +153,26 @@ public struct MeanSquaredError: Loss {
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         (predictions - targets.scalars.reshaped(to: predictions.shape)).squared().mean()
     }
+
+    /// Each sample's mean squared difference.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        meanPerSample((predictions - targets.scalars.reshaped(to: predictions.shape)).squared())
+    }
 }
 
-/// The batch mean of `−Σ t · log p`, with `p` the softmax of logits or the clipped
-/// probabilities.
+/// Each row's `−Σ t · log p` (shape `[batch]`), with `p` the softmax of logits or the
+/// clipped probabilities.
 func crossEntropy<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>, fromLogits: Bool) -> Tensor<Scalar> {
     let logProbabilities = fromLogits
         ? predictions.logSoftmax()
         : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
-    return -(targets * logProbabilities).sum(alongAxis: 1).mean()
+    return -(targets * logProbabilities).sum(alongAxis: 1)
+}
+
+/// The mean of each sample's elements: `[batch, …] → [batch]`.
+func meanPerSample<Scalar: TensorScalar>(_ values: Tensor<Scalar>) -> Tensor<Scalar> {
+    let samples = values.shape.first ?? 0
+    return values.reshaped(to: [samples, values.scalarCount / Swift.max(samples, 1)]).mean(alongAxis: 1)
 }
 
 /// Target rows moved toward the uniform distribution: `(1 − ε)·t + ε/classes`.

@@ -15,6 +15,11 @@ public struct MeanAbsoluteError: Loss {
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         (predictions - targets.scalars.reshaped(to: predictions.shape)).abs().mean()
     }
+
+    /// Each sample's mean absolute difference.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        meanPerSample((predictions - targets.scalars.reshaped(to: predictions.shape)).abs())
+    }
 }
 
 /// The Huber loss, as Keras's `Huber`: for each error `e = prediction − target`,
@@ -37,11 +42,21 @@ public struct Huber: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        elementLosses(predictions: predictions, targets: targets).mean()
+    }
+
+    /// Each sample's mean Huber loss.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        meanPerSample(elementLosses(predictions: predictions, targets: targets))
+    }
+
+    /// The Huber loss of each output.
+    private func elementLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         let error = predictions - targets.scalars.reshaped(to: predictions.shape)
         let magnitude = error.abs(), delta = Scalar(delta)
         let quadratic = error.squared() * Scalar(0.5)
         let linear = magnitude * delta - Scalar(0.5) * delta * delta
-        return Tensor(selecting: quadratic, where: magnitude.elementsLessOrEqual(to: delta), otherwise: linear).mean()
+        return Tensor(selecting: quadratic, where: magnitude.elementsLessOrEqual(to: delta), otherwise: linear)
     }
 }
 
@@ -69,11 +84,22 @@ public struct KLDivergence: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
+        let terms = divergenceTerms(predictions: predictions, targets: targets)
+        let distributions = predictions.scalarCount / max(predictions.shape.last ?? 1, 1)
+        return terms.sum() / Scalar(max(distributions, 1))
+    }
+
+    /// Each sample's divergence (the mean over its distributions when it holds several).
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        // The mean over a sample's elements, times the classes: the sum per distribution.
+        meanPerSample(divergenceTerms(predictions: predictions, targets: targets)) * Scalar(predictions.shape.last ?? 1)
+    }
+
+    /// `t · log(t / p)` of each output, both clipped to `[1e-7, 1]`.
+    private func divergenceTerms<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         let range = Scalar(1e-7)...Scalar(1)
         let t = targets.scalars.reshaped(to: predictions.shape).clipped(to: range)
         let p = predictions.clipped(to: range)
-        let terms = t * (t.log() - p.log())
-        let distributions = predictions.scalarCount / max(predictions.shape.last ?? 1, 1)
-        return terms.sum() / Scalar(max(distributions, 1))
+        return t * (t.log() - p.log())
     }
 }

@@ -11,10 +11,14 @@ import Tapestry
 open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: Optimizer where State.Scalar == Scalar {
     /// How the learning rate follows the steps (a constant `Double` is a schedule too).
     public var schedule: any LearningRateSchedule
-    /// What gradients are clipped to before each step.
-    public var clipping: GradientClipping
-    /// The decoupled weight decay `wd` (0 for none).
-    public var weightDecay: Double
+    /// What gradients are clipped to before each step (a limit must be positive).
+    public var clipping: GradientClipping {
+        didSet { Self.validate(clipping: clipping, weightDecay: weightDecay, name: name) }
+    }
+    /// The decoupled weight decay `wd` (0 for none; never negative).
+    public var weightDecay: Double {
+        didSet { Self.validate(clipping: clipping, weightDecay: weightDecay, name: name) }
+    }
     /// Which parameters weight decay applies to; by default those of rank 2 or more, so
     /// biases and normalisation scales are not decayed.
     public var decaysParameter: (Parameter<Scalar>) -> Bool = { $0.value.rank >= 2 }
