@@ -8,7 +8,7 @@ import TapestryData
 /// written by `Reference/losses.py`), gradient checks in `Double`, and target validation.
 final class LossTests: XCTestCase {
     private struct Fixture: Decodable {
-        let probabilities, logits, binary, one_hot, distributions, softmaxed: [[Double]]
+        let probabilities, logits, binary, oneHot, distributions, softmaxed: [[Double]]
         let values: [String: Double]
     }
 
@@ -67,15 +67,15 @@ final class LossTests: XCTestCase {
 
     func testCategoricalLabelSmoothingMatchesReference() {
         let f = Self.fixture
-        XCTAssertEqual(value(CategoricalCrossentropy(labelSmoothing: 0.1), f.softmaxed, f.one_hot),
+        XCTAssertEqual(value(CategoricalCrossentropy(labelSmoothing: 0.1), f.softmaxed, f.oneHot),
                        reference("categorical_probabilities_smoothed"), accuracy: 1e-12)
-        XCTAssertEqual(value(CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1), f.logits, f.one_hot),
+        XCTAssertEqual(value(CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1), f.logits, f.oneHot),
                        reference("categorical_logits_smoothed"), accuracy: 1e-12)
         // The sparse loss smooths the same way.
         let sparse = SparseCategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1)
         XCTAssertEqual(sparse(predictions: Tensor(f.logits), targets: .labels(Tensor([2, 1]))).scalar,
                        reference("categorical_logits_smoothed"), accuracy: 1e-12)
-        assertGradientChecks(CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.2), f.logits.map { $0.map { $0 / 10 } }, f.one_hot)
+        assertGradientChecks(CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.2), f.logits.map { $0.map { $0 / 10 } }, f.oneHot)
     }
 
     func testHuberMeanAbsoluteErrorAndKLDivergenceMatchReference() {
@@ -116,7 +116,7 @@ extension LossTests {
         let cases: [(any Loss, Tensor<Double>, Targets<Double>)] = [
             (BinaryCrossentropy(fromLogits: true, labelSmoothing: 0.1), logits, binary),
             (BinaryCrossentropy(), Tensor(f.softmaxed), binary),
-            (CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1), logits, .values(Tensor(f.one_hot))),
+            (CategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1), logits, .values(Tensor(f.oneHot))),
             (SparseCategoricalCrossentropy(fromLogits: true), logits, .labels(Tensor([2, 1]))),
             (SparseCategoricalCrossentropy(labelSmoothing: 0.2), Tensor(f.softmaxed), .labels(Tensor([2, 1]))),
             (MeanSquaredError(), logits, binary), (MeanAbsoluteError(), logits, binary), (Huber(delta: 0.5), logits, binary),
@@ -135,5 +135,20 @@ extension LossTests {
         let report = gradcheck({ xs in (BinaryCrossentropy(fromLogits: true).sampleLosses(predictions: xs[0], targets: binary) ?? Tensor(0)) * Tensor([0.3, 1.7]) },
                                at: [logits])
         XCTAssertTrue(report.passed, report.description)
+    }
+}
+
+extension LossTests {
+    func testClassWeightsBecomeSampleWeightsAndWeightTheLoss() throws {
+        let weights: [Int: Double] = [0: 0.5, 2: 3]
+        XCTAssertEqual(Targets<Double>.labels(Tensor([0, 1, 2])).sampleWeights(classWeights: weights).scalars, [0.5, 1, 3])
+        XCTAssertEqual(Targets<Double>.values(Tensor([[0, 0, 1], [1, 0, 0]])).sampleWeights(classWeights: weights).scalars, [3, 0.5])
+        XCTAssertEqual(Targets<Double>.values(Tensor([[0.9], [0.2]])).sampleWeights(classWeights: [1: 4]).scalars, [4, 1])
+
+        let predictions = Tensor<Double>([[2, 0.5], [0.1, 0.3], [1, 1]]), targets = Targets<Double>.labels(Tensor([0, 1, 1]))
+        let loss = SparseCategoricalCrossentropy(fromLogits: true)
+        let perSample = try XCTUnwrap(loss.sampleLosses(predictions: predictions, targets: targets)).scalars
+        let weighted = try XCTUnwrap(loss(predictions: predictions, targets: targets, sampleWeights: Tensor([1, 0, 2]))).scalar
+        XCTAssertEqual(weighted, (perSample[0] + 2 * perSample[2]) / 3, accuracy: 1e-12)
     }
 }

@@ -75,7 +75,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "losses.json"), "w") as f:
     json.dump({
         "probabilities": PROBABILITIES.tolist(), "logits": LOGITS.tolist(), "binary": BINARY.tolist(),
-        "one_hot": ONE_HOT.tolist(), "distributions": DISTRIBUTIONS.tolist(), "softmaxed": SOFTMAXED.tolist(),
+        "oneHot": ONE_HOT.tolist(), "distributions": DISTRIBUTIONS.tolist(), "softmaxed": SOFTMAXED.tolist(),
         "values": VALUES,
     }, f, indent=1)
 print(json.dumps(VALUES, indent=1))
