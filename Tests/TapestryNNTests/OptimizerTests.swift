@@ -177,7 +177,7 @@ final class OptimizerTests: XCTestCase {
 
             // A restart: new parameter objects holding the saved values, a new optimizer.
             let resumedParameters = parameters.map { Parameter("p", value: $0.value) }
-            let resumed = makeOptimizer()
+            let resumed: any CheckpointableOptimizer<Double> = makeOptimizer()
             try resumed.restore(snapshot, for: resumedParameters)
             for step in 8..<20 { resumed.update(resumedParameters, with: gradients(step)) }
             XCTAssertEqual(resumedParameters.map(\.value.scalars), straightParameters.map(\.value.scalars))

@@ -18,6 +18,25 @@ public protocol Optimizer<Scalar>: AnyObject {
     func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>])
 }
 
+/// An optimizer whose state a checkpoint can save and restore, so training resumes
+/// exactly where it stopped (every `ParameterwiseOptimizer` is one):
+///
+/// ```swift
+/// if let optimizer = model.optimizer as? any CheckpointableOptimizer<Float> {
+///     let snapshot = optimizer.snapshot(of: model.parameters)   // write step + slots
+///     try optimizer.restore(snapshot, for: model.parameters)    // after a restart
+/// }
+/// ```
+public protocol CheckpointableOptimizer<Scalar>: Optimizer {
+    /// The step count and each parameter's slots, in the order of `parameters`.
+    func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar>
+
+    /// Puts back a snapshot taken for the same parameters in the same order.
+    ///
+    /// - Throws: `ModelError.invalidArgument` when the snapshot does not fit.
+    func restore(_ snapshot: OptimizerSnapshot<Scalar>, for parameters: [Parameter<Scalar>]) throws
+}
+
 /// What an optimizer has learned about the parameters it updates, for a checkpoint to
 /// write and read back: the number of steps taken and, for each parameter in the order
 /// given, its slots (Adam's `m` and `v`) in the order of `slotNames`.

@@ -8,7 +8,7 @@ import Tapestry
 /// `step` (the steps taken so far), the gradients are clipped (`clipping`), weight decay
 /// shrinks each decayed parameter as `θ ← θ − lr·wd·θ`, then each parameter takes its
 /// step and `step` grows by one.
-open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: Optimizer where State.Scalar == Scalar {
+open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: CheckpointableOptimizer where State.Scalar == Scalar {
     /// How the learning rate follows the steps (a constant `Double` is a schedule too).
     public var schedule: any LearningRateSchedule
     /// What gradients are clipped to before each step (a limit must be positive).
