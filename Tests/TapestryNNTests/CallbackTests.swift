@@ -124,3 +124,32 @@ final class CallbackTests: XCTestCase {
         XCTAssertEqual(model.optimizer?.learningRate ?? 0, 0.001, accuracy: 1e-15)
     }
 }
+
+extension CallbackTests {
+    /// The training-toolkit example proposed for the README, on small data.
+    func testToolkitWorkflowForTheReadme() throws {
+        setRandomSeed(7)
+        let inputs: [Float] = (0..<(90 * 4)).map { (index: Int) -> Float in Float((index * 37) % 11) / 5 - 1 }
+        let labels: [Int32] = (0..<90).map { (sample: Int) -> Int32 in inputs[4 * sample] + inputs[4 * sample + 1] > 0 ? 0 : (inputs[4 * sample + 2] > 0 ? 1 : 2) }
+        let x = Tensor<Float>(shape: [90, 4], scalars: inputs), y = Tensor<Int32>(labels)
+        let csv = directory.appendingPathComponent("training.csv").path
+
+        let model = Sequential<Float>(inputShape: [4]) {
+            Dense(inputSize: 4, outputSize: 32, activation: .relu)
+            Dense(inputSize: 32, outputSize: 3)
+        }
+        model.compile(optimizer: AdamW(learningRate: 1e-2, weightDecay: 0.01, clipping: .globalNorm(1)),
+                      loss: SparseCategoricalCrossentropy(fromLogits: true, labelSmoothing: 0.1),
+                      metrics: [.accuracy, .topKCategoricalAccuracy(k: 2), F1Score(average: .macro)])
+        let history = try model.fit(x, y, epochs: 8, batchSize: 16, validationSplit: 0.2, callbacks: [
+            CSVLogger(path: csv),
+            ReduceLROnPlateau(monitor: "val_loss", factor: 0.5, patience: 2),
+            EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true),
+        ], verbose: 0)
+
+        XCTAssertLessThan(history["loss"].last ?? .nan, history["loss"].first ?? .nan)
+        XCTAssertTrue(Set(history.metricNames).isSuperset(of: ["f1_score", "top_k_categorical_accuracy", "val_f1_score"]), "\(history.metricNames)")
+        let header = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").first.map(String.init)
+        XCTAssertEqual(header, "epoch,accuracy,f1_score,loss,top_k_categorical_accuracy,val_accuracy,val_f1_score,val_loss,val_top_k_categorical_accuracy")
+    }
+}
