@@ -42,21 +42,35 @@ extension OptimizerKernels {
 
     /// `g · factor`, a new tensor.
     static func scaled<Scalar: TensorScalar>(_ gradient: Tensor<Scalar>, by factor: Double) -> Tensor<Scalar> {
-        var result = gradient
-        result.withUnsafeMutableScalars { g in
-            for i in g.indices { g[i] *= Scalar(factor) }
-        }
-        return result
+        transformed(gradient, factor: factor, limit: .infinity)
     }
 
     /// `g` with each element clipped to `-limit...limit`, a new tensor.
     static func clipped<Scalar: TensorScalar>(_ gradient: Tensor<Scalar>, to limit: Double) -> Tensor<Scalar> {
+        transformed(gradient, factor: 1, limit: limit)
+    }
+
+    /// `clamp(g · factor, −limit, limit)`, a new tensor.
+    private static func transformed<Scalar: TensorScalar>(_ gradient: Tensor<Scalar>, factor: Double, limit: Double) -> Tensor<Scalar> {
         var result = gradient
-        let upper = Scalar(limit), lower = -Scalar(limit)
         result.withUnsafeMutableScalars { g in
-            for i in g.indices { g[i] = Swift.min(Swift.max(g[i], lower), upper) }
+            guard let base = UnsafeMutableRawPointer(g.baseAddress) else { return }
+            if Scalar.self == Float.self {
+                transformLoop(Float.self, base, g.count, factor, limit)
+            } else if Scalar.self == Double.self {
+                transformLoop(Double.self, base, g.count, factor, limit)
+            } else {
+                transformLoop(Scalar.self, base, g.count, factor, limit)
+            }
         }
         return result
+    }
+
+    private static func transformLoop<T: TensorScalar>(_: T.Type, _ gradient: UnsafeMutableRawPointer, _ count: Int,
+                                                      _ factor: Double, _ limit: Double) {
+        let g = gradient.assumingMemoryBound(to: T.self)
+        let factor = T(factor), upper = T(limit), lower = -T(limit)
+        for i in 0..<count { g[i] = Swift.min(Swift.max(g[i] * factor, lower), upper) }
     }
 
     /// Raw pointers to one parameter's buffers for a step: the parameter, its gradient
