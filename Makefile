@@ -1,14 +1,16 @@
 # Tapestry: every set-up step a fresh Debian machine with Swift needs is here.
 #   make demo   installs what is missing, builds release, runs the Fashion-MNIST demo
 #   make test   installs what is missing, builds, runs every test and the end-to-end demo check
+#   make venv   the test-only Python environment with the real outside readers (NumPy, TensorBoard, ONNX)
 
 SWIFT ?= swift
 # System libraries (CBLAS, CZlib, CLibCrypto, CGraphviz) and the real Fashion-MNIST files.
-APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist
+# python3-venv: the test-only virtual environment of `make venv`.
+APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests e2e demo bench clean
+.PHONY: deps build test unit-tests e2e demo bench clean venv
 
 deps:
 	@missing=""; \
@@ -26,10 +28,25 @@ build: deps
 
 test: deps unit-tests fuzz-regression e2e
 
-unit-tests: deps
+unit-tests: deps venv
 	$(SWIFT) build -c release --product misuse-probe
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The test-only virtual environment: the interoperability tests (Tests/TapestryIOTests/NumPy*,
+# Tests/TapestryNNTests/TensorBoardTests) run its python to read what Tapestry wrote with the
+# real readers. Pinned in Tests/Interop/requirements.txt; rebuilt only when that file changes.
+VENV := .build/test-venv
+VENV_REQUIREMENTS := Tests/Interop/requirements.txt
+
+venv: deps $(VENV)/requirements.stamp
+
+$(VENV)/requirements.stamp: $(VENV_REQUIREMENTS)
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r $(VENV_REQUIREMENTS)
+	$(VENV)/bin/python -c 'import numpy, tensorboard, onnx, onnxruntime'
+	cp $(VENV_REQUIREMENTS) $@
 
 # The release demo for one epoch, end to end on the real data: fails below 0.80 test accuracy.
 e2e: deps
