@@ -39,7 +39,7 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
-        .target(name: "TapestryIO", dependencies: ["Tapestry"]),
+        .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
         .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto"]),
         .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData"]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "CGraphviz"]),
