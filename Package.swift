@@ -82,6 +82,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "TapestryIO"], path: "Tests/Fuzz/FuzzJSON"),
+        .executableTarget(
+            name: "FuzzNumPy", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO"], path: "Tests/Fuzz/FuzzNumPy"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
     ]
 )
