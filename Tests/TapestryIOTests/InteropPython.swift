@@ -31,7 +31,7 @@ enum InteropPython {
         // Standard error goes to a file, so a chatty child can never block on a full pipe.
         let errorFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("tapestry-interop-\(UUID().uuidString).stderr")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let output = Pipe()
         process.standardOutput = output
