@@ -26,9 +26,17 @@ public struct NumPyArchive: Sendable, Equatable {
     public private(set) var arrays: [String: NumPyArray] = [:]
     /// The array names, in archive order (the order they were set in, for a new archive).
     public private(set) var names: [String] = []
+    /// The file it was read from (its path), or `<memory>`; errors of ``tensor(_:as:)`` name it.
+    public private(set) var source = "<memory>"
 
     /// An empty archive.
     public init() {}
+
+    /// Whether both hold the same arrays under the same names in the same order (wherever
+    /// they were read from).
+    public static func == (lhs: NumPyArchive, rhs: NumPyArchive) -> Bool {
+        lhs.names == rhs.names && lhs.arrays == rhs.arrays
+    }
 
     /// The array called `name`, if any.
     public subscript(name: String) -> NumPyArray? { arrays[name] }
@@ -48,12 +56,12 @@ public struct NumPyArchive: Sendable, Equatable {
     /// - Throws: ``NumPyError`` if there is no such array or it is not of `Scalar`'s dtype.
     public func tensor<Scalar: TensorElement>(_ name: String, as _: Scalar.Type = Scalar.self) throws(NumPyError) -> Tensor<Scalar> {
         guard let array = arrays[name] else {
-            throw NumPyError(source: "<memory>", reason: .memberNotFound(name: name, available: names))
+            throw NumPyError(source: source, reason: .memberNotFound(name: name, available: names))
         }
         do {
             return try array.tensor(as: Scalar.self)
         } catch {
-            throw NumPyError(source: "<memory>", member: name + ".npy", reason: error.reason)
+            throw NumPyError(source: source, member: name + ".npy", reason: error.reason)
         }
     }
 
@@ -119,6 +127,7 @@ public struct NumPyArchive: Sendable, Equatable {
             throw NumPyError(source: source, member: error.member, reason: .invalidArchive(detail: error.detail))
         }
         var archive = NumPyArchive()
+        archive.source = source
         for member in zip.members {
             guard member.name.hasSuffix(".npy"), member.name.count > 4 else {
                 throw NumPyError(source: source, member: member.name,

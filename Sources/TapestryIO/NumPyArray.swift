@@ -65,14 +65,12 @@ public struct NumPyArray: Sendable, Equatable {
 
     /// An array of `tensor`'s shape and elements.
     public init<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) {
+        #if _endian(big)
+        preconditionFailure("NumPyArray: big-endian hosts are not supported (the format is written little-endian)")
+        #endif
         dtype = DType(of: Scalar.self)
         shape = tensor.shape
-        bytes = tensor.withUnsafeScalars { scalars in
-            UnsafeRawBufferPointer(scalars).map { $0 }
-        }
-        #if _endian(big)
-        preconditionFailure("NumPyArray: big-endian hosts are not supported")
-        #endif
+        bytes = tensor.withUnsafeScalars { scalars in Array(UnsafeRawBufferPointer(scalars)) }
     }
 
     /// An array from its parts, checked for consistency.

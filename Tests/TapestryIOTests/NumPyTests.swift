@@ -131,6 +131,33 @@ final class NumPyTests: XCTestCase {
         }
     }
 
+    func testZIP64EndRecordsAreRead() throws {
+        var archive = NumPyArchive()
+        archive.setTensor(Tensor<Float>([1, 2, 3]), named: "x")
+        let plain = try archive.encoded()
+        // Move the directory's count, size and offset to a ZIP64 end record and its locator.
+        let end = plain.count - 22
+        let reader = plain.withUnsafeBytes { raw in
+            (count: Int(ByteReader(raw).uint16(at: end + 10)!), size: Int(ByteReader(raw).uint32(at: end + 12)!),
+             offset: Int(ByteReader(raw).uint32(at: end + 16)!))
+        }
+        var zip64 = ByteWriter()
+        zip64.uint32(0x0606_4B50); zip64.uint64(44); zip64.uint16(45); zip64.uint16(45); zip64.uint32(0); zip64.uint32(0)
+        zip64.uint64(UInt64(reader.count)); zip64.uint64(UInt64(reader.count))
+        zip64.uint64(UInt64(reader.size)); zip64.uint64(UInt64(reader.offset))
+        zip64.uint32(0x0706_4B50); zip64.uint32(0); zip64.uint64(UInt64(end)); zip64.uint32(1)
+        var record = ByteWriter()
+        record.uint32(0x0605_4B50); record.uint16(0); record.uint16(0); record.uint16(0xFFFF); record.uint16(0xFFFF)
+        record.uint32(0xFFFF_FFFF); record.uint32(0xFFFF_FFFF); record.uint16(0)
+        let bytes = Array(plain[..<end]) + zip64.bytes + record.bytes
+        XCTAssertEqual(try NumPyArchive(decoding: bytes, source: "z.npz").tensor("x", as: Float.self).scalars, [1, 2, 3])
+        // Without the locator it is a clear error.
+        let broken = Array(plain[..<end]) + record.bytes
+        XCTAssertThrowsError(try NumPyArchive(decoding: broken, source: "z.npz")) { error in
+            XCTAssertTrue(String(describing: error).contains("ZIP64 end-of-central-directory locator is missing"), "\(error)")
+        }
+    }
+
     func testFilesAreWrittenAndReadByPath() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("numpy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -138,6 +165,15 @@ final class NumPyTests: XCTestCase {
         let url = folder.appendingPathComponent("a.npy")
         try NumPyArray(Tensor<Int32>([4, 5])).write(to: url)
         XCTAssertEqual(try NumPyArray(contentsOf: url).tensor(as: Int32.self).scalars, [4, 5])
+        let archiveURL = folder.appendingPathComponent("a.npz")
+        var archive = NumPyArchive()
+        archive.setTensor(Tensor<Double>([0.5]), named: "half")
+        try archive.write(to: archiveURL, compressed: true)
+        let loaded = try NumPyArchive(contentsOf: archiveURL)
+        XCTAssertEqual(loaded, archive)
+        XCTAssertThrowsError(try loaded.tensor("half", as: Float.self)) { error in
+            XCTAssertEqual(String(describing: error), archiveURL.path + ": member 'half.npy': the array is stored as <f8, not <f4")
+        }
         let missing = folder.appendingPathComponent("missing.npz")
         XCTAssertThrowsError(try NumPyArchive(contentsOf: missing)) { error in
             XCTAssertTrue(String(describing: error).hasPrefix(missing.path + ": cannot open the file"), "\(error)")
