@@ -92,6 +92,26 @@ final class TensorBoardTests: XCTestCase {
         XCTAssertGreaterThan(graph.count, model.namedParameters.count + 3)
         XCTAssertNil(board.trainingEventFile, "the event files are closed after training")
     }
+
+    func testWithoutASampleOnlyWeightsAreHistogrammedAndNoValidationRunIsMade() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tensorboard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = Sequential<Float>(inputShape: [2]) { Dense(inputSize: 2, outputSize: 2, seed: 1) }
+        model.compile(optimizer: SGD(learningRate: 0.1), loss: SparseCategoricalCrossentropy(fromLogits: true))
+        let board = TensorBoard<Float>(logDirectory: folder, histogramFrequency: 2)
+        try model.fit(Tensor<Float>([[0, 1], [1, 0], [1, 1]]), Tensor<Int32>([0, 1, 1]), epochs: 2, callbacks: [board], verbose: 0)
+
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssertEqual(runs, ["train"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("train").path)
+        XCTAssertEqual(files.count, 1)
+        let bytes = try Data(contentsOf: folder.appendingPathComponent("train/\(files[0])"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(text.contains("weights/dense.kernel"), "weights histogrammed")
+        XCTAssertFalse(text.contains("gradients/"), "no gradient histograms without a sample")
+        XCTAssertFalse(text.contains("batch_loss"), "epoch updates only by default")
+        XCTAssertTrue(text.contains("epoch_loss") && text.contains("epoch_learning_rate"))
+    }
 }
 
 /// The test-only venv's python (`.build/test-venv`, made by `make venv`), for TensorBoard.
