@@ -134,6 +134,7 @@ extension CallbackTests {
         let x = Tensor<Float>(shape: [90, 4], scalars: inputs), y = Tensor<Int32>(labels)
         let csv = directory.appendingPathComponent("training.csv").path
 
+        // README: toolkit begin
         let model = Sequential<Float>(inputShape: [4]) {
             Dense(inputSize: 4, outputSize: 32, activation: .relu)
             Dense(inputSize: 32, outputSize: 3)
@@ -146,6 +147,7 @@ extension CallbackTests {
             ReduceLROnPlateau(monitor: "val_loss", factor: 0.5, patience: 2),
             EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true),
         ], verbose: 0)
+        // README: toolkit end
 
         XCTAssertLessThan(history["loss"].last ?? .nan, history["loss"].first ?? .nan)
         XCTAssertTrue(Set(history.metricNames).isSuperset(of: ["f1_score", "top_k_categorical_accuracy", "val_f1_score"]), "\(history.metricNames)")
