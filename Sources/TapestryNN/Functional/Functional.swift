@@ -141,3 +141,21 @@ public final class Functional<Scalar: TensorScalar>: Model<Scalar> {
         return flat.count == 1 ? flat[0] : Tensor(concatenating: flat, alongAxis: 1)
     }
 }
+
+extension Functional {
+    /// The rows of `summaryText`: each input and each layer once, with the cells' lines
+    /// (Keras's "Connected to" lists the tensors a layer takes, one a line, `-` for an input).
+    var summaryRows: [[[String]]] {
+        let description = modelDescription
+        let applications = graph.applications
+        return description.nodes.map { node in
+            var connected = ["-"]
+            if node.kind == .layer, let layer = layers.first(where: { $0.name == node.name }) {
+                let names = (applications[ObjectIdentifier(layer)] ?? []).flatMap { graph.operands[$0] }.map(graph.tensorName)
+                connected = names.enumerated().map { $0.offset < names.count - 1 ? $0.element + "," : $0.element }
+            }
+            return [["\(node.name) (\(node.typeName))"], [ModelDescription.batchShapeText(node.outputShape)],
+                    [node.parameterCount.groupedByThousands], connected]
+        }
+    }
+}

@@ -10,15 +10,15 @@ extension Graph {
         var groupOf: [Int] = []
         var groups: [[Int]] = []
         var groupIndex: [ObjectIdentifier: Int] = [:]
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
             let id = node.layer.map { ObjectIdentifier($0) } ?? ObjectIdentifier(node)
             if let group = groupIndex[id] {
-                groups[group].append(groupOf.count)
+                groups[group].append(index)
                 groupOf.append(group)
             } else {
                 groupIndex[id] = groups.count
                 groupOf.append(groups.count)
-                groups.append([groupOf.count])
+                groups.append([index])
             }
         }
         // Kahn's algorithm over the groups, taking the earliest-first ready group.
