@@ -72,7 +72,7 @@ extension Functional {
             if outputs.count > 1 { metrics.append(OutputLossMetric(loss: loss, output: index)) }
             metrics += spec.metrics[index].map { OutputMetric($0, loss: loss, output: index) }
         }
-        configuration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
+        trainingConfiguration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
     }
 
     /// Trains a model with several inputs or outputs: one tensor per input and one
@@ -122,8 +122,8 @@ extension Functional {
     /// layout.
     private func packedDataset(inputs: [Tensor<Scalar>], targets: [Targets<Scalar>], operation: String) throws -> TensorDataset<Scalar> {
         let x = try packedInputs(inputs, operation: operation)
-        guard let spec = outputLosses, let optimizer = configuration?.optimizer else {
-            if configuration != nil, outputs.count == 1, targets.count == 1 { return try TensorDataset(inputs: x, targets: targets[0]) }
+        guard let spec = outputLosses, let optimizer = trainingConfiguration?.optimizer else {
+            if trainingConfiguration != nil, outputs.count == 1, targets.count == 1 { return try TensorDataset(inputs: x, targets: targets[0]) }
             throw ModelError.notCompiled(operation: operation)
         }
         guard targets.count == outputs.count else {

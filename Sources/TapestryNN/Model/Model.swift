@@ -31,7 +31,7 @@ open class Model<Scalar: TensorScalar>: Layer, ModelDescribing {
     public let inputShape: [Int]?
 
     /// What `compile` configured.
-    var configuration: TrainingConfiguration<Scalar>?
+    var trainingConfiguration: TrainingConfiguration<Scalar>?
 
     /// When true, every training step checks each op's output and each pullback's
     /// cotangents for NaN and infinity (like `torch.autograd.detect_anomaly`), and `fit`

@@ -1,0 +1,193 @@
+import Tapestry
+import TapestryIO
+
+/// One value of a layer's configuration: what JSON can hold.
+public enum ConfigurationValue: Sendable, Equatable {
+    /// JSON `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A whole number.
+    case int(Int)
+    /// A finite number with a fraction.
+    case double(Double)
+    /// A string.
+    case string(String)
+    /// A list.
+    case array([ConfigurationValue])
+    /// Named values.
+    case object([String: ConfigurationValue])
+}
+
+/// A layer's settings by name (`units`, `activation`), as the `config` object of Keras's
+/// model JSON: what `ConfigurableLayer` writes and reads back to rebuild the layer.
+///
+/// The typed accessors throw an error naming the key and what was expected, so a corrupt
+/// file never traps.
+public struct LayerConfiguration: Sendable, Equatable {
+    /// The settings.
+    public var values: [String: ConfigurationValue]
+
+    /// Creates a configuration.
+    public init(_ values: [String: ConfigurationValue] = [:]) { self.values = values }
+
+    /// The value for `key`, if any.
+    public subscript(key: String) -> ConfigurationValue? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// The integer under `key`, in `range`.
+    public func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+        guard case .int(let value)? = values[key] else { throw ConfigurationError("\(key) must be an integer") }
+        guard range.contains(value) else { throw ConfigurationError("\(key) must be in \(range.lowerBound)...\(range.upperBound), got \(value)") }
+        return value
+    }
+
+    /// The number under `key` (an integer is accepted).
+    public func double(_ key: String) throws -> Double {
+        switch values[key] {
+        case .double(let value)?: return value
+        case .int(let value)?: return Double(value)
+        default: throw ConfigurationError("\(key) must be a number")
+        }
+    }
+
+    /// The string under `key`.
+    public func string(_ key: String) throws -> String {
+        guard case .string(let value)? = values[key] else { throw ConfigurationError("\(key) must be a string") }
+        return value
+    }
+
+    /// The boolean under `key`.
+    public func bool(_ key: String) throws -> Bool {
+        guard case .bool(let value)? = values[key] else { throw ConfigurationError("\(key) must be true or false") }
+        return value
+    }
+
+    /// The list under `key`.
+    public func array(_ key: String) throws -> [ConfigurationValue] {
+        guard case .array(let value)? = values[key] else { throw ConfigurationError("\(key) must be a list") }
+        return value
+    }
+
+    /// A sample shape under `key`: a non-empty list of positive integers whose product is
+    /// at most `LayerConfiguration.maximumScalarCount`.
+    public func shape(_ key: String) throws -> [Int] {
+        let shape = try array(key).map { value -> Int in
+            guard case .int(let dimension) = value, dimension > 0, dimension <= Self.maximumScalarCount else {
+                throw ConfigurationError("\(key) must list positive integers")
+            }
+            return dimension
+        }
+        guard !shape.isEmpty, shape.count <= 8 else { throw ConfigurationError("\(key) must have 1 to 8 dimensions") }
+        _ = try Self.checkedScalarCount(shape, what: key)
+        return shape
+    }
+
+    /// The largest tensor a configuration may ask for (2²⁸ scalars): a corrupt file must not
+    /// make the reader allocate without bound.
+    public static let maximumScalarCount = 1 << 28
+
+    /// The product of `shape`, or an error when it exceeds `maximumScalarCount`.
+    public static func checkedScalarCount(_ shape: [Int], what: String) throws -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maximumScalarCount else {
+                throw ConfigurationError("\(what) \(shape) holds more than \(maximumScalarCount) scalars")
+            }
+            count = product
+        }
+        return count
+    }
+}
+
+/// Why a model configuration cannot be read (a message naming the key or layer).
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong.
+    public let message: String
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+extension ConfigurationValue {
+    /// The value as compact JSON with sorted keys (the same value, the same bytes).
+    public var jsonText: String {
+        var text = ""
+        write(to: &text)
+        return text
+    }
+
+    private func write(to text: inout String) {
+        switch self {
+        case .null: text += "null"
+        case .bool(let value): text += value ? "true" : "false"
+        case .int(let value): text += String(value)
+        case .double(let value): text += value.isFinite ? "\(value)" : "null"
+        case .string(let value): Self.writeString(value, to: &text)
+        case .array(let values):
+            text += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { text += "," }
+                value.write(to: &text)
+            }
+            text += "]"
+        case .object(let members):
+            text += "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { text += "," }
+                Self.writeString(key, to: &text)
+                text += ":"
+                members[key]?.write(to: &text)
+            }
+            text += "}"
+        }
+    }
+
+    private static func writeString(_ string: String, to text: inout String) {
+        text += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+
+    /// Reads a parsed JSON value (numbers with a fraction or exponent become `.double`).
+    ///
+    /// - Throws: `JSONError` for a number out of range.
+    public init(_ json: JSONValue) throws(JSONError) {
+        switch json.kind {
+        case .null: self = .null
+        case .boolean: self = .bool(try json.bool())
+        case .number:
+            let text = try json.numberText()
+            if text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+                self = .double(try json.double())
+            } else {
+                self = .int(try json.int())
+            }
+        case .string: self = .string(try json.string())
+        case .array:
+            var values: [ConfigurationValue] = []
+            for element in try json.elements { values.append(try ConfigurationValue(element)) }
+            self = .array(values)
+        case .object:
+            var members: [String: ConfigurationValue] = [:]
+            for (key, value) in try json.members { members[key] = try ConfigurationValue(value) }
+            self = .object(members)
+        }
+    }
+}
