@@ -83,5 +83,7 @@ let package = Package(
             name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "TapestryIO"], path: "Tests/Fuzz/FuzzJSON"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
+        .executableTarget(
+            name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzModelConfig"),
     ]
 )

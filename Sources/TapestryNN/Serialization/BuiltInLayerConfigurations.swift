@@ -23,13 +23,14 @@ extension Dense: ConfigurableLayer {
     public convenience init(configuration: LayerConfiguration) throws {
         let inputSize = try configuration.int("input_size", in: 1...LayerConfiguration.maximumScalarCount)
         let units = try configuration.int("units", in: 1...LayerConfiguration.maximumScalarCount)
-        _ = try LayerConfiguration.checkedScalarCount([inputSize, units], what: "the kernel")
+        let kernelSize = try LayerConfiguration.checkedScalarCount([inputSize, units], what: "the kernel")
+        let name = try configuration.string("name")
+        try LayerConfiguration.reserveParameters(kernelSize + units, for: name)
         let activationName = try configuration.string("activation")
         guard let activation = Activation(named: activationName) else {
             throw ConfigurationError("unknown activation \"\(activationName.prefix(64))\"")
         }
-        self.init(inputSize: inputSize, outputSize: units, activation: activation, seed: 0,
-                  name: try configuration.string("name"))
+        self.init(inputSize: inputSize, outputSize: units, activation: activation, seed: 0, name: name)
     }
 }
 

@@ -89,6 +89,19 @@ public struct LayerConfiguration: Sendable, Equatable {
     /// make the reader allocate without bound.
     public static let maximumScalarCount = 1 << 28
 
+    /// Reserves `count` parameter scalars of the model being read against its budget (see
+    /// `Model.architecture(fromJSON:source:maximumParameterCount:)`); layers call it before
+    /// allocating their parameters.
+    ///
+    /// - Throws: `ConfigurationError` when the model's parameters would exceed the budget.
+    public static func reserveParameters(_ count: Int, for layer: String) throws {
+        guard let budget = ParameterBudget.current else { return }
+        guard count <= budget.remaining else {
+            throw ConfigurationError("layer \(layer.prefix(64)) would take the model past \(budget.limit) parameters")
+        }
+        budget.remaining -= count
+    }
+
     /// The product of `shape`, or an error when it exceeds `maximumScalarCount`.
     public static func checkedScalarCount(_ shape: [Int], what: String) throws -> Int {
         var count = 1
@@ -101,6 +114,17 @@ public struct LayerConfiguration: Sendable, Equatable {
         }
         return count
     }
+}
+
+/// How many parameter scalars the model being read may still allocate.
+final class ParameterBudget: @unchecked Sendable {
+    let limit: Int
+    var remaining: Int
+    init(limit: Int) {
+        self.limit = limit
+        self.remaining = limit
+    }
+    @TaskLocal static var current: ParameterBudget?
 }
 
 /// Why a model configuration cannot be read (a message naming the key or layer).

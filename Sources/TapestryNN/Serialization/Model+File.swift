@@ -84,10 +84,13 @@ extension Model {
     }
 
     /// Rebuilds a model, with freshly initialised weights, from architecture JSON written by
-    /// `architectureJSON()`.
+    /// `architectureJSON()`; its layers may allocate at most `maximumParameterCount`
+    /// parameter scalars in all (2²⁸ by default), so a corrupt file cannot exhaust memory.
     ///
     /// - Throws: `ModelError.invalidModelFile` naming `source` and the reason.
-    public static func architecture(fromJSON bytes: [UInt8], source: String = "<config>") throws -> Model<Scalar> {
+    public static func architecture(
+        fromJSON bytes: [UInt8], source: String = "<config>", maximumParameterCount: Int = LayerConfiguration.maximumScalarCount
+    ) throws -> Model<Scalar> {
         func invalid(_ reason: String) -> ModelError { .invalidModelFile(source: source, reason: reason) }
         let entry: ConfigurationValue
         do {
@@ -97,7 +100,9 @@ extension Model {
         }
         let built: any Layer<Scalar>
         do {
-            built = try layer(from: entry)
+            built = try ParameterBudget.$current.withValue(ParameterBudget(limit: maximumParameterCount)) {
+                try layer(from: entry)
+            }
         } catch let error as ConfigurationError {
             throw invalid(error.message)
         } catch let error as ModelError {
