@@ -59,7 +59,7 @@ let package = Package(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),
         // The tape-graph and README tests record real training steps of TapestryNN models.
-        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN"]),
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN", "TapestryData"]),
 
         // Test files (gzip, IDX) shared by the data and reliability tests.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
