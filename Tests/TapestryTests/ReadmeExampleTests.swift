@@ -46,6 +46,7 @@ final class ReadmeStaysInSyncTests: XCTestCase {
             ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom layer begin", "// README: custom layer end"),
             ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom training begin", "// README: custom training end"),
             ("Tests/TapestryVizTests/ReadmeVizExampleTests.swift", "// README: pictures begin", "// README: pictures end"),
+            ("Tests/TapestryVizTests/FunctionalModelDiagramTests.swift", "// README: functional begin", "// README: functional end"),
         ]
         for (path, begin, end) in sources {
             let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
