@@ -179,6 +179,31 @@ final class FunctionalTests: XCTestCase {
         XCTAssertEqual(try Concatenate<Float>()([input, wide]).shape, [12])
     }
 
+    /// Callbacks see a functional model with several outputs as they see a Sequential: every
+    /// epoch's logs (with the per-output names), and the power to stop.
+    func testCallbacksAndValidationSplitWorkWithSeveralOutputs() throws {
+        final class StopAfterTwo: Callback {
+            var seen: [[String]] = []
+            func epochDidEnd(_ epoch: Int, logs: [String: Double], model: Model<Float>) throws -> CallbackDecision {
+                seen.append(logs.keys.sorted())
+                return epoch == 2 ? .stop(reason: "two epochs") : .proceed
+            }
+        }
+        setRandomSeed(8)
+        let input = Input<Float>(shape: [2])
+        let hidden = try Dense<Float>(inputSize: 2, outputSize: 4, activation: .relu)(input)
+        let model = try Functional(inputs: [input], outputs: [try Dense<Float>(inputSize: 4, outputSize: 1, name: "p")(hidden),
+                                                              try Dense<Float>(inputSize: 4, outputSize: 1, name: "q")(hidden)])
+        try model.compile(optimizer: SGD(learningRate: 0.1), losses: [MeanSquaredError(), MeanSquaredError()], lossWeights: [1, 2])
+        let x = batch(20, 2, seed: 3)
+        let callback = StopAfterTwo()
+        let history = try model.fit(inputs: [x], targets: [.values(x.sliced(alongAxis: 1, from: 0, to: 1)), .values(x.sliced(alongAxis: 1, from: 1, to: 2))],
+                                    epochs: 5, batchSize: 4, validationSplit: 0.25, callbacks: [callback], verbose: 0)
+        XCTAssertEqual(history.epochs.count, 2)
+        XCTAssertEqual(history.stopReason, "two epochs")
+        XCTAssertEqual(callback.seen.last, ["loss", "p_loss", "q_loss", "val_loss", "val_p_loss", "val_q_loss"])
+    }
+
     func testAverageAndConcatenateComputeWhatTheySay() throws {
         let a = batch(2, 3, seed: 1), b = batch(2, 3, seed: 2)
         XCTAssertEqual(Average<Float>()([a, b]).scalars, ((a + b) * 0.5).scalars)
