@@ -168,6 +168,15 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// A file cannot describe a cycle: a node may only take tensors made before it.
+    func testAConfigThatFeedsALayerItsOwnOutputIsRejected() throws {
+        let config = #"{"class_name":"Functional","config":{"name":"f","inputs":[{"name":"x","shape":[2]}],"#
+            + #""layers":[{"class_name":"ReLU","config":{"name":"r"}}],"nodes":[{"layer":"r","inputs":[["r",0]]}],"outputs":[["r",0]]}}"#
+        XCTAssertThrowsError(try Model<Float>.architecture(fromJSON: Array(config.utf8), source: "loop")) { error in
+            XCTAssertEqual("\(error)", #"loop: layer f (Functional): a tensor reference must be [name, application] naming a tensor made earlier, got ["r",0]"#)
+        }
+    }
+
     func testWeightsOnlyFilesAndMismatchedWeightsAreRejected() throws {
         let model = Sequential<Float>(name: "m", inputShape: [2]) { Dense(inputSize: 2, outputSize: 2, seed: 1) }
         let weights = folder.appendingPathComponent("weights.safetensors")
