@@ -8,7 +8,7 @@ APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests e2e demo bench clean
+.PHONY: deps build test unit-tests readme-examples e2e demo bench docs clean
 
 deps:
 	@missing=""; \
@@ -24,12 +24,17 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-test: deps unit-tests fuzz-regression e2e
+test: deps unit-tests fuzz-regression readme-examples e2e
 
 unit-tests: deps
 	$(SWIFT) build -c release --product misuse-probe
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Every Swift block of README.md (and the DocC articles) built as written, each as the
+# main.swift of its own target in a scratch package that depends on Tapestry by path.
+readme-examples: deps
+	python3 Tests/ReadmeExamples/build_examples.py
 
 # The release demo for one epoch, end to end on the real data: fails below 0.80 test accuracy.
 e2e: deps
@@ -48,6 +53,11 @@ demo: deps
 # JAX and Keras.
 bench: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+# The DocC site of every library module (.build/docs/<Module>), with no warnings and every
+# public symbol documented; the toolchain's docc, no plugin in the products' graph.
+docs: deps
+	python3 Docs/build_docs.py
 
 clean:
 	rm -rf .build

@@ -54,7 +54,8 @@ let package = Package(
         // Performs one misuse of the core API; ReleaseMessageTests runs its release build.
         .executableTarget(name: "misuse-probe", dependencies: ["Tapestry"], path: "Tests/Support/misuse-probe"),
         .testTarget(name: "TapestryIOTests", dependencies: ["Tapestry", "TapestryIO"]),
-        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN"]),
+        // Reference/ holds the NumPy scripts and the JSON fixtures they write, read by path.
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN"], exclude: ["Reference"]),
         .testTarget(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),

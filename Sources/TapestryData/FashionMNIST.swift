@@ -204,12 +204,16 @@ public struct FashionMNIST: Sendable {
     /// Decodes and verifies one file.
     private static func decode(_ file: File, at url: URL, name: String, options: LoadOptions) throws -> IDXArray {
         var expectedDigest: String?
+        var limit = options.maximumDecompressedBytes
         if case let .sha256(table) = options.verification {
             expectedDigest = table[file]?.lowercased()
+            // The official payloads have known sizes: a header claiming more is refused before
+            // anything is allocated, not after the checksum fails.
+            if table[file]?.lowercased() == file.payloadSHA256 { limit = min(limit, file.payloadByteCount) }
         }
         let decoded = try IDX.read(
             gzipFile: url, name: name, expectedMagic: file.magic,
-            maximumDecompressedBytes: options.maximumDecompressedBytes,
+            maximumDecompressedBytes: limit,
             computeSHA256: expectedDigest != nil)
         if let expectedDigest, let actual = decoded.sha256, actual != expectedDigest {
             throw DatasetError.checksumMismatch(file: name, expected: expectedDigest, actual: actual)

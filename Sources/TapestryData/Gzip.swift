@@ -44,22 +44,15 @@ final class GzipFileReader {
     ///   ``DatasetError/notGzip(file:)`` when it lacks the gzip signature.
     init(contentsOf url: URL, name: String) throws {
         self.name = name
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw DatasetError.unreadable(file: name, reason: String(cString: strerror(errno)))
+        // Never blocks on a FIFO, never reads a device: regular files only.
+        let opened: RegularFile.Opened
+        do {
+            opened = try RegularFile.openForReading(atPath: url.path)
+        } catch {
+            throw DatasetError.unreadable(file: name, reason: error.reason)
         }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw DatasetError.unreadable(file: name, reason: reason)
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw DatasetError.unreadable(file: name, reason: "not a regular file")
-        }
-        descriptor = fd
-        compressedSize = Int(info.st_size)
+        descriptor = opened.descriptor
+        compressedSize = opened.size
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         input = .allocate(byteCount: Self.chunkSize, alignment: 16)

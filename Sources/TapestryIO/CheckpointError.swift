@@ -44,6 +44,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
         /// A system call failed while reading; `path` is the file it was working on. (Writing
         /// fails with `FileWriteError` instead.)
         case fileSystem(operation: String, path: String, code: Int32)
+        /// The path is not a file a checkpoint can be read from (a FIFO, a device, a
+        /// directory), or it changed while being read.
+        case unreadable(path: String, reason: String)
         /// The URL does not name a local file.
         case notAFileURL
     }
@@ -113,6 +116,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
                 : "no tensor named '\(name)' (the checkpoint holds \(available.count): \(listed)\(more))"
         case .fileSystem(let operation, let path, let code):
             return "cannot \(operation) (\(path)): \(String(cString: strerror(code))) (errno \(code))"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
         case .notAFileURL:
             return "not a file URL"
         }

@@ -15,17 +15,21 @@ func readFileBytes(at url: URL) throws -> [UInt8] {
         CheckpointError(source: path, reason: .fileSystem(operation: operation, path: path, code: code))
     }
 
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw failure("open the file", errno) }
+    let opened: RegularFile.Opened
+    do {
+        opened = try RegularFile.openForReading(atPath: path)
+    } catch {
+        if let code = error.code {
+            throw CheckpointError(source: path, reason: .fileSystem(operation: "open the file", path: path, code: code))
+        }
+        throw CheckpointError(source: path, reason: .unreadable(path: path, reason: "it \(error.reason)"))
+    }
+    let descriptor = opened.descriptor
     defer { _ = close(descriptor) }
-
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { throw failure("inspect the file", errno) }
-    guard (info.st_mode & S_IFMT) != S_IFDIR else { throw failure("read the file", EISDIR) }
 
     // The size is a hint only: read until end of file, whatever it turns out to be. The
     // first buffer is left uninitialised (read fills it) to spare a pass over a large file.
-    let hint = max(Int(info.st_size), 0)
+    let hint = opened.size
     var reachedEnd = false
     var bytes = try [UInt8](unsafeUninitializedCapacity: hint + 1) { buffer, count in
         count = 0
@@ -43,9 +47,13 @@ func readFileBytes(at url: URL) throws -> [UInt8] {
             count += result
         }
     }
-    // The file grew since fstat: read the rest in chunks.
+    // The file grew since fstat: read the rest in chunks, up to as much again (a regular
+    // file that keeps growing past that is being written, not a checkpoint to load).
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while !reachedEnd {
+        if bytes.count > 2 * hint + (1 << 20) {
+            throw CheckpointError(source: path, reason: .unreadable(path: path, reason: "it kept growing while being read"))
+        }
         let result = chunk.withUnsafeMutableBytes { raw -> Int in
             guard let base = raw.baseAddress else { return 0 }
             return read(descriptor, base, raw.count)

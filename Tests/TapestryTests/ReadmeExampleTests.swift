@@ -36,27 +36,47 @@ final class ReadmeExampleTests: XCTestCase {
     }
 }
 
-/// The README shows the code of the README tests verbatim.
+/// The README shows the code of the README tests verbatim: every region of a test file
+/// between `// README: <name> begin` and `// README: <name> end` (or the unnamed
+/// `// README: begin` / `// README: end`) must appear in README.md, de-indented.
 final class ReadmeStaysInSyncTests: XCTestCase {
     func testReadmeQuotesTheTestedExamples() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let sources = [
-            ("Tests/TapestryTests/ReadmeExampleTests.swift", "// README: begin", "// README: end"),
-            ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom layer begin", "// README: custom layer end"),
-            ("Tests/TapestryNNTests/CustomLayerTests.swift", "// README: custom training begin", "// README: custom training end"),
-            ("Tests/TapestryVizTests/ReadmeVizExampleTests.swift", "// README: pictures begin", "// README: pictures end"),
-            ("Tests/TapestryVizTests/FunctionalModelDiagramTests.swift", "// README: functional begin", "// README: functional end"),
-        ]
-        for (path, begin, end) in sources {
-            let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
-            let start = try XCTUnwrap(text.range(of: begin), path), stop = try XCTUnwrap(text.range(of: end), path)
-            let lines = text[start.upperBound..<stop.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
-                .dropFirst().dropLast()
-            let indent = lines.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-                .map { $0.prefix { $0 == " " }.count }.min() ?? 0
-            let snippet = lines.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
-            XCTAssertTrue(readme.contains(snippet), "README.md must quote \(path) between «\(begin)» and «\(end)»:\n\(snippet)")
+        let tests = root.appendingPathComponent("Tests")
+        let files = FileManager.default.enumerator(at: tests, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        var quoted = 0
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for (name, snippet) in Self.regions(in: text) {
+                quoted += 1
+                XCTAssertTrue(readme.contains(snippet),
+                              "README.md must quote the region «\(name)» of \(file.path):\n\(snippet)")
+            }
         }
+        XCTAssertGreaterThanOrEqual(quoted, 6, "the README examples are quoted from tests")
+    }
+
+    /// The marked regions of a source file, each de-indented, with its name.
+    static func regions(in text: String) -> [(name: String, snippet: String)] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var result: [(String, String)] = []
+        var open: (name: String, start: Int)?
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("// README:") else { continue }
+            let words = trimmed.dropFirst("// README:".count).trimmingCharacters(in: .whitespaces)
+            if words.hasSuffix("begin") {
+                open = (String(words.dropLast("begin".count)).trimmingCharacters(in: .whitespaces), index + 1)
+            } else if words.hasSuffix("end"), let region = open {
+                let body = lines[region.start..<index]
+                let indent = body.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                    .map { $0.prefix { $0 == " " }.count }.min() ?? 0
+                result.append((region.name, body.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")))
+                open = nil
+            }
+        }
+        return result
     }
 }

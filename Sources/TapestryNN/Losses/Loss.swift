@@ -18,6 +18,11 @@ public protocol Loss: Sendable {
 
     /// The mean loss over the batch.
     func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>
+
+    /// The loss of each sample, of shape `[batch]`, whose mean is `callAsFunction`'s
+    /// value; `nil` when the loss does not split by sample. Sample and class weights
+    /// need it: Keras's weighted loss is `Σ wᵢ·lossᵢ / batch`.
+    func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>?
 }
 
 extension Loss {
@@ -26,6 +31,9 @@ extension Loss {
     public func prepare<Scalar: TensorScalar>(_ targets: Targets<Scalar>, outputShape: [Int]) throws -> Targets<Scalar> {
         try valueTargets(targets, outputShape: outputShape)
     }
+
+    /// `nil`: a loss that does not say how it splits by sample cannot be weighted.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? { nil }
 }
 
 /// Cross-entropy between predicted class scores and integer class labels, as Keras's
@@ -34,9 +42,17 @@ public struct SparseCategoricalCrossentropy: Loss {
     /// Whether predictions are unnormalised logits (then the fused, stable softmax
     /// cross-entropy is used) rather than probabilities.
     public let fromLogits: Bool
+    /// The weight ε moved from the label to a uniform distribution: the target is
+    /// `(1 − ε)·onehot + ε/classes`, as `CategoricalCrossentropy`'s smoothing (Keras's
+    /// sparse loss has none; 0 keeps the fused fast path).
+    public let labelSmoothing: Double
 
     /// Creates the loss; pass `fromLogits: true` for a model whose last layer is linear.
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        checkLabelSmoothing(labelSmoothing, "SparseCategoricalCrossentropy")
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     /// `sparse_categorical_crossentropy`.
     public var name: String { "sparse_categorical_crossentropy" }
@@ -58,11 +74,24 @@ public struct SparseCategoricalCrossentropy: Loss {
         case .labels(let labels): labels
         case .values(let values): Tensor(converting: values.reshaped(to: [values.shape.first ?? 0]))
         }
-        if fromLogits {
+        if fromLogits && labelSmoothing == 0 {
             return Tensor.sparseSoftmaxCrossEntropy(logits: predictions, labels: labels)
         }
-        let oneHot = Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1])
-        return -(oneHot * predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()).sum(alongAxis: 1).mean()
+        return crossEntropy(predictions: predictions, targets: oneHot(labels, like: predictions), fromLogits: fromLogits).mean()
+    }
+
+    /// Each sample's `−Σ t · log p`.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        let labels: Tensor<Int32> = switch targets {
+        case .labels(let labels): labels.reshaped(to: [labels.shape.first ?? 0])
+        case .values(let values): Tensor(converting: values.reshaped(to: [values.shape.first ?? 0]))
+        }
+        return crossEntropy(predictions: predictions, targets: oneHot(labels, like: predictions), fromLogits: fromLogits)
+    }
+
+    /// Smoothed one-hot rows for the labels.
+    private func oneHot<Scalar: TensorScalar>(_ labels: Tensor<Int32>, like predictions: Tensor<Scalar>) -> Tensor<Scalar> {
+        smoothed(Tensor<Scalar>(oneHot: labels, depth: predictions.shape[1]), by: labelSmoothing)
     }
 }
 
@@ -71,9 +100,16 @@ public struct SparseCategoricalCrossentropy: Loss {
 public struct CategoricalCrossentropy: Loss {
     /// Whether predictions are unnormalised logits rather than probabilities.
     public let fromLogits: Bool
+    /// The weight ε moved from the targets to a uniform distribution: each target row
+    /// becomes `(1 − ε)·t + ε/classes` (Keras's `label_smoothing`).
+    public let labelSmoothing: Double
 
     /// Creates the loss.
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Double = 0) {
+        checkLabelSmoothing(labelSmoothing, "CategoricalCrossentropy")
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     /// `categorical_crossentropy`.
     public var name: String { "categorical_crossentropy" }
@@ -94,10 +130,12 @@ public struct CategoricalCrossentropy: Loss {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
-        let logProbabilities = fromLogits
-            ? predictions.logSoftmax()
-            : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
-        return -(targets.scalars * logProbabilities).sum(alongAxis: 1).mean()
+        crossEntropy(predictions: predictions, targets: smoothed(targets.scalars, by: labelSmoothing), fromLogits: fromLogits).mean()
+    }
+
+    /// Each sample's `−Σ t · log p`.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        crossEntropy(predictions: predictions, targets: smoothed(targets.scalars, by: labelSmoothing), fromLogits: fromLogits)
     }
 }
 
@@ -115,6 +153,38 @@ public struct MeanSquaredError: Loss {
     public func callAsFunction<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar> {
         (predictions - targets.scalars.reshaped(to: predictions.shape)).squared().mean()
     }
+
+    /// Each sample's mean squared difference.
+    public func sampleLosses<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Targets<Scalar>) -> Tensor<Scalar>? {
+        meanPerSample((predictions - targets.scalars.reshaped(to: predictions.shape)).squared())
+    }
+}
+
+/// Each row's `−Σ t · log p` (shape `[batch]`), with `p` the softmax of logits or the
+/// clipped probabilities.
+func crossEntropy<Scalar: TensorScalar>(predictions: Tensor<Scalar>, targets: Tensor<Scalar>, fromLogits: Bool) -> Tensor<Scalar> {
+    let logProbabilities = fromLogits
+        ? predictions.logSoftmax()
+        : predictions.clipped(to: Scalar(1e-7)...Scalar(1 - 1e-7)).log()
+    return -(targets * logProbabilities).sum(alongAxis: 1)
+}
+
+/// The mean of each sample's elements: `[batch, …] → [batch]`.
+func meanPerSample<Scalar: TensorScalar>(_ values: Tensor<Scalar>) -> Tensor<Scalar> {
+    let samples = values.shape.first ?? 0
+    return values.reshaped(to: [samples, values.scalarCount / Swift.max(samples, 1)]).mean(alongAxis: 1)
+}
+
+/// Target rows moved toward the uniform distribution: `(1 − ε)·t + ε/classes`.
+func smoothed<Scalar: TensorScalar>(_ targets: Tensor<Scalar>, by epsilon: Double) -> Tensor<Scalar> {
+    guard epsilon > 0 else { return targets }
+    let classes = Double(targets.shape.last ?? 1)
+    return targets * Scalar(1 - epsilon) + Scalar(epsilon / classes)
+}
+
+/// Traps unless the label smoothing is in `0...1`.
+func checkLabelSmoothing(_ value: Double, _ loss: String) {
+    if !(value >= 0 && value <= 1) { fatalError("\(loss): labelSmoothing must be in 0...1, got \(value)") }
 }
 
 /// Targets holding one value per output element, reshaped to `[samples] + outputShape`.

@@ -4,65 +4,84 @@ import Tapestry
 ///
 /// An optimizer keeps its per-parameter state (moments, velocities) itself, keyed by
 /// parameter, and allocates it once, on the first update. Write one by subclassing
-/// `ParameterwiseOptimizer`, which does that bookkeeping.
+/// `ParameterwiseOptimizer`, which does that bookkeeping and adds gradient clipping,
+/// weight decay and learning-rate schedules to every optimizer.
 public protocol Optimizer<Scalar>: AnyObject {
     /// The scalar type of the parameters it updates.
     associatedtype Scalar: TensorScalar
 
-    /// The step size.
+    /// The step size of the next step. Setting it replaces a schedule by that constant
+    /// (`ReduceLROnPlateau` and `LearningRateScheduler` do this).
     var learningRate: Double { get set }
 
     /// Applies one step to each parameter with its gradient (same order, same shapes).
     func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>])
 }
 
-/// An optimizer that updates each parameter from its gradient and a state of its own
-/// (Adam's moments, SGD's velocity), in the spirit of mlx-swift's `applySingle`: subclasses
-/// say how to make a state and how to take one parameter's step.
-open class ParameterwiseOptimizer<Scalar: TensorScalar, State>: Optimizer {
-    /// The step size.
-    public var learningRate: Double
-    /// The number of steps taken.
-    public private(set) var step = 0
+/// An optimizer whose state a checkpoint can save and restore, so training resumes
+/// exactly where it stopped (every `ParameterwiseOptimizer` is one):
+///
+/// ```swift
+/// if let optimizer = model.optimizer as? any CheckpointableOptimizer<Float> {
+///     let snapshot = optimizer.snapshot(of: model.parameters)   // write step + slots
+///     try optimizer.restore(snapshot, for: model.parameters)    // after a restart
+/// }
+/// ```
+public protocol CheckpointableOptimizer<Scalar>: Optimizer {
+    /// The step count and each parameter's slots, in the order of `parameters`.
+    func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar>
 
-    private var states: [ObjectIdentifier: State] = [:]
-    private let name: String
+    /// Puts back a snapshot taken for the same parameters in the same order.
+    ///
+    /// - Throws: `ModelError.invalidArgument` when the snapshot does not fit.
+    func restore(_ snapshot: OptimizerSnapshot<Scalar>, for parameters: [Parameter<Scalar>]) throws
+}
 
-    /// Creates the optimizer; `name` prefixes its error messages.
-    public init(name: String, learningRate: Double) {
-        self.name = name
-        self.learningRate = learningRate
+/// What an optimizer has learned about the parameters it updates, for a checkpoint to
+/// write and read back: the number of steps taken and, for each parameter in the order
+/// given, its slots (Adam's `m` and `v`) in the order of `slotNames`.
+public struct OptimizerSnapshot<Scalar: TensorScalar> {
+    /// The steps taken (Keras's `iterations`; schedules read it).
+    public var step: Int
+    /// The name of each slot (`["m", "v"]`), to name them in a file as
+    /// `"<parameter path>/<slot name>"`.
+    public var slotNames: [String]
+    /// Per parameter, in the order given to `snapshot(of:)`, its slots; empty for a
+    /// parameter the optimizer has not updated yet.
+    public var slots: [[Tensor<Scalar>]]
+
+    /// Creates a snapshot.
+    public init(step: Int, slotNames: [String], slots: [[Tensor<Scalar>]]) {
+        self.step = step
+        self.slotNames = slotNames
+        self.slots = slots
     }
+}
 
-    /// The state of a parameter before its first step.
-    open func makeState(for value: Tensor<Scalar>) -> State {
-        fatalError("\(name): a ParameterwiseOptimizer subclass must override makeState(for:)")
-    }
+/// One parameter's optimizer state as an ordered list of tensors, so it can be saved and
+/// restored (see `OptimizerSnapshot`).
+public protocol OptimizerState<Scalar> {
+    /// The scalar type of the slots.
+    associatedtype Scalar: TensorScalar
+    /// The slots' names, in order (`["m", "v"]`).
+    static var slotNames: [String] { get }
+    /// The slots, in the order of `slotNames`.
+    var slots: [Tensor<Scalar>] { get }
+    /// Rebuilds a state from slots in the order of `slotNames` (their count is checked
+    /// before this is called).
+    init(slots: [Tensor<Scalar>])
+}
 
-    /// Called once per step, after `step` is incremented and before any parameter is
-    /// updated (Adam computes its bias correction here).
-    open func prepareStep() {}
-
-    /// Updates one parameter's `value` in place from its `gradient` and `state`.
-    open func update(_ value: inout Tensor<Scalar>, gradient: Tensor<Scalar>, state: inout State) {
-        fatalError("\(name): a ParameterwiseOptimizer subclass must override update(_:gradient:state:)")
-    }
-
-    /// One step for each parameter.
-    public func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>]) {
-        if parameters.count != gradients.count {
-            fatalError("\(name): \(parameters.count) parameters but \(gradients.count) gradients")
-        }
-        step += 1
-        prepareStep()
-        for (parameter, gradient) in zip(parameters, gradients) {
-            if parameter.value.shape != gradient.shape {
-                fatalError("\(name): gradient shape \(gradient.shape) for a parameter of shape \(parameter.value.shape)")
-            }
-            let key = ObjectIdentifier(parameter)
-            var state = states.removeValue(forKey: key) ?? makeState(for: parameter.value)
-            update(&parameter.value, gradient: gradient, state: &state)
-            states[key] = state
-        }
-    }
+/// What to clip gradients to before a step, as Keras's `clipnorm`, `global_clipnorm` and
+/// `clipvalue` (Keras allows one at a time, and so does this enum).
+public enum GradientClipping: Sendable, Equatable {
+    /// No clipping.
+    case none
+    /// Each gradient scaled to an L2 norm of at most this (`clipnorm`).
+    case norm(Double)
+    /// All the step's gradients scaled together so that their joint L2 norm is at most
+    /// this (`global_clipnorm`).
+    case globalNorm(Double)
+    /// Each gradient element clipped to `-value...value` (`clipvalue`).
+    case value(Double)
 }
