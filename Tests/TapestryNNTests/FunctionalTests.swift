@@ -80,6 +80,37 @@ final class FunctionalTests: XCTestCase {
         XCTAssertGreaterThan(after.metrics["kind_accuracy"]!, 0.85)
     }
 
+    /// The README's example of a model with two inputs and two outputs.
+    func testReadmeTwoOutputExample() throws {
+        setRandomSeed(6)
+        // README: two outputs begin
+        // Two inputs, two outputs: a class (`kind`) and a value (`size`), each with its loss.
+        let a = Input<Float>(shape: [3], name: "a"), b = Input<Float>(shape: [2], name: "b")
+        let hidden = try Dense<Float>(inputSize: 5, outputSize: 16, activation: .relu)(try Concatenate<Float>()([a, b]))
+        let kind = try Dense<Float>(inputSize: 16, outputSize: 2, name: "kind")(hidden)
+        let size = try Dense<Float>(inputSize: 16, outputSize: 1, name: "size")(hidden)
+        let model = try Functional(name: "two_heads", inputs: [a, b], outputs: [kind, size])
+        try model.compile(optimizer: Adam(learningRate: 0.01),
+                          losses: ["kind": SparseCategoricalCrossentropy(fromLogits: true), "size": MeanSquaredError()],
+                          lossWeights: ["size": 0.5], metrics: ["kind": [.accuracy]])
+
+        var generator = SeededRandomNumberGenerator(seed: 7)
+        let xa = Tensor<Float>(randomUniform: [64, 3], in: -1..<1, using: &generator)
+        let xb = Tensor<Float>(randomUniform: [64, 2], in: -1..<1, using: &generator)
+        let total = xa.sum(alongAxis: 1) + xb.sum(alongAxis: 1)
+        let kinds = Tensor<Int32>(shape: [64], scalars: total.scalars.map { $0 > 0 ? 1 : 0 })
+        let sizes = (total / 5).reshaped(to: [64, 1])
+        let history = try model.fit(inputs: [xa, xb], targets: [.labels(kinds), .values(sizes)],
+                                    epochs: 30, batchSize: 16, verbose: 0)
+        print(history.metricNames)                        // loss, kind_loss, size_loss, kind_accuracy
+        let outputs = try model.predict(inputs: [xa, xb]) // [64, 2] and [64, 1]
+        // README: two outputs end
+        XCTAssertEqual(Set(history.metricNames), ["loss", "kind_loss", "size_loss", "kind_accuracy"])
+        XCTAssertEqual(outputs.map(\.shape), [[64, 2], [64, 1]])
+        XCTAssertGreaterThan(history["kind_accuracy"].last ?? 0, 0.8)
+        XCTAssertLessThan(history["loss"].last ?? 1, history["loss"].first ?? 0)
+    }
+
     func testSharedLayerAppliesTheSameParametersOnBothPaths() throws {
         let shared = Dense<Float>(inputSize: 3, outputSize: 4, activation: .tanh, seed: 11, name: "shared")
         let left = Input<Float>(shape: [3], name: "left"), right = Input<Float>(shape: [3], name: "right")
