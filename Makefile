@@ -1,14 +1,16 @@
 # Tapestry: every set-up step a fresh Debian machine with Swift needs is here.
 #   make demo   installs what is missing, builds release, runs the Fashion-MNIST demo
 #   make test   installs what is missing, builds, runs every test and the end-to-end demo check
+#   make venv   the test-only Python environment with the real outside readers (NumPy, TensorBoard, ONNX)
 
 SWIFT ?= swift
 # System libraries (CBLAS, CZlib, CLibCrypto, CGraphviz) and the real Fashion-MNIST files.
-APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist
+# python3-venv: the test-only virtual environment of `make venv`.
+APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests readme-examples e2e demo bench docs clean
+.PHONY: deps build test unit-tests readme-examples e2e demo bench docs clean venv
 
 deps:
 	@missing=""; \
@@ -26,7 +28,7 @@ build: deps
 
 test: deps unit-tests fuzz-regression readme-examples e2e
 
-unit-tests: deps
+unit-tests: deps venv
 	$(SWIFT) build -c release --product misuse-probe
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -35,6 +37,25 @@ unit-tests: deps
 # main.swift of its own target in a scratch package that depends on Tapestry by path.
 readme-examples: deps
 	python3 Tests/ReadmeExamples/build_examples.py
+
+# The test-only virtual environment: the interoperability tests (Tests/TapestryIOTests/NumPy*,
+# Tests/TapestryNNTests/TensorBoardTests) run its python to read what Tapestry wrote with the
+# real readers. Pinned in Tests/Interop/requirements.txt. It is cached outside the clone, in
+# ~/.cache/tapestry, under the hash of that file (a fresh clone, as CI makes, reuses it), and
+# linked as .build/test-venv, where the tests look for it.
+VENV := .build/test-venv
+VENV_REQUIREMENTS := Tests/Interop/requirements.txt
+VENV_CACHE := $(HOME)/.cache/tapestry/test-venv-$(shell sha256sum $(VENV_REQUIREMENTS) 2>/dev/null | cut -c1-16)
+
+venv: deps
+	@if [ ! -f "$(VENV_CACHE)/requirements.stamp" ]; then \
+	  echo "Creating the test venv in $(VENV_CACHE)"; \
+	  rm -rf "$(VENV_CACHE)" && python3 -m venv "$(VENV_CACHE)" && \
+	  "$(VENV_CACHE)/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r $(VENV_REQUIREMENTS) && \
+	  "$(VENV_CACHE)/bin/python" -c 'import numpy, tensorboard, onnx, onnxruntime' && \
+	  cp $(VENV_REQUIREMENTS) "$(VENV_CACHE)/requirements.stamp"; \
+	fi
+	@mkdir -p .build && rm -rf $(VENV) && ln -s "$(VENV_CACHE)" $(VENV)
 
 # The release demo for one epoch, end to end on the real data: fails below 0.80 test accuracy.
 e2e: deps

@@ -39,7 +39,7 @@ let package = Package(
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
-        .target(name: "TapestryIO", dependencies: ["Tapestry"]),
+        .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
         .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto"]),
         .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData"]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "CGraphviz"]),
@@ -83,6 +83,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"], path: "Tests/Fuzz/FuzzSafeTensors"),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport", "TapestryIO"], path: "Tests/Fuzz/FuzzJSON"),
+        .executableTarget(
+            name: "FuzzNumPy", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO"], path: "Tests/Fuzz/FuzzNumPy"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
         .executableTarget(
             name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzModelConfig"),

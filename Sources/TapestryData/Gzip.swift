@@ -49,7 +49,9 @@ final class GzipFileReader {
         do {
             opened = try RegularFile.openForReading(atPath: url.path)
         } catch {
-            throw DatasetError.unreadable(file: name, reason: error.reason)
+            // As before for folders ("not a regular file"); a FIFO or device says what it is.
+            throw DatasetError.unreadable(
+                file: name, reason: error.fileType == S_IFDIR ? "not a regular file" : error.code == nil ? "is " + error.reason : error.reason)
         }
         descriptor = opened.descriptor
         compressedSize = opened.size

@@ -22,7 +22,10 @@ func readFileBytes(at url: URL) throws -> [UInt8] {
         if let code = error.code {
             throw CheckpointError(source: path, reason: .fileSystem(operation: "open the file", path: path, code: code))
         }
-        throw CheckpointError(source: path, reason: .unreadable(path: path, reason: "it \(error.reason)"))
+        if error.fileType == S_IFDIR {
+            throw CheckpointError(source: path, reason: .fileSystem(operation: "read the file", path: path, code: EISDIR))
+        }
+        throw CheckpointError(source: path, reason: .unreadable(path: path, reason: "it is \(error.reason)"))
     }
     let descriptor = opened.descriptor
     defer { _ = close(descriptor) }

@@ -14,13 +14,17 @@ public enum RegularFile {
     public struct OpenError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The path asked for.
         public let path: String
-        /// What it is instead (`a FIFO (named pipe)`), or the system's message.
+        /// The system's message when a call failed (`No such file or directory`), else what
+        /// the path is instead (`a FIFO (named pipe), not a regular file`).
         public let reason: String
         /// The `errno` of the failing call, when a call failed.
         public let code: Int32?
+        /// The file's type (`S_IFIFO`, `S_IFDIR`, …) when it was opened but is not regular.
+        public let fileType: mode_t?
 
-        /// For example `/tmp/pipe is a FIFO (named pipe), not a regular file`.
-        public var description: String { "\(path) \(reason)" }
+        /// For example `/tmp/pipe: a FIFO (named pipe), not a regular file`, or
+        /// `/missing: cannot open: No such file or directory`.
+        public var description: String { code == nil ? "\(path): \(reason)" : "\(path): cannot open: \(reason)" }
     }
 
     /// An open regular file and its size when opened.
@@ -42,18 +46,18 @@ public enum RegularFile {
         } while descriptor < 0 && errno == EINTR
         guard descriptor >= 0 else {
             let code = errno
-            throw OpenError(path: path, reason: "cannot be opened: " + String(cString: strerror(code)), code: code)
+            throw OpenError(path: path, reason: String(cString: strerror(code)), code: code, fileType: nil)
         }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             let code = errno
             _ = close(descriptor)
-            throw OpenError(path: path, reason: "cannot be inspected: " + String(cString: strerror(code)), code: code)
+            throw OpenError(path: path, reason: String(cString: strerror(code)), code: code, fileType: nil)
         }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else {
             _ = close(descriptor)
-            throw OpenError(path: path, reason: "is \(describe(kind)), not a regular file", code: nil)
+            throw OpenError(path: path, reason: "\(describe(kind)), not a regular file", code: nil, fileType: kind)
         }
         // Back to blocking reads for the regular file.
         let flags = fcntl(descriptor, F_GETFL)

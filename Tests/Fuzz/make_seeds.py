@@ -5,10 +5,12 @@ Run once to start a corpus; `make fuzz-merge` then keeps each corpus minimal. Se
 seed-<what>, so a seed's purpose stays readable next to libFuzzer's hash-named inputs.
 """
 import gzip
+import io
 import json
 import os
 import struct
 import sys
+import zipfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 
@@ -139,4 +141,48 @@ for name, text in {
     "scalar": "  \"just a string\"  ",
 }.items():
     save("FuzzJSON", name, text)
+
+
+# .npy files and .npz archives (FuzzNumPy tries every input as both).
+def npy(descr, shape, payload, fortran=False, version=1):
+    shape_text = "()" if not shape else "(%s,)" % shape[0] if len(shape) == 1 else "(%s)" % ", ".join(map(str, shape))
+    header = ("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape_text)).encode()
+    prefix = 10 if version == 1 else 12
+    header += b" " * ((64 - (prefix + len(header) + 1) % 64) % 64) + b"\n"
+    length = struct.pack("<H", len(header)) if version == 1 else struct.pack("<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + length + header + payload
+
+
+def npz(members, method=zipfile.ZIP_STORED, zip64=False):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            with archive.open(info, "w", force_zip64=zip64) as member:
+                member.write(data)
+    return buffer.getvalue()
+
+
+npy_seeds = {
+    "f32": npy("<f4", [2, 3], f32(1, 2, 3, 4, 5, 6)),
+    "f64-v2": npy("<f8", [2], struct.pack("<2d", 0.5, -1e300), version=2),
+    "i32-v3": npy("<i4", [1, 1], struct.pack("<i", -7), version=3),
+    "i64-scalar": npy("<i8", [], struct.pack("<q", 1 << 40)),
+    "empty": npy("<f4", [0, 5], b""),
+    "fortran": npy("<f4", [2, 2], f32(1, 2, 3, 4), fortran=True),
+    "big-endian": npy(">f4", [1], struct.pack(">f", 1)),
+    "object": npy("|O", [1], b"\x80\x04N."),
+    "huge-shape": npy("<f8", [1 << 62, 8], b""),
+    "truncated": npy("<f8", [4], struct.pack("<3d", 1, 2, 3)),
+}
+for name, data in npy_seeds.items():
+    save("FuzzNumPy", "npy-" + name, data)
+members = {"kernel": npy_seeds["f32"], "step": npy_seeds["i64-scalar"], "empty": npy_seeds["empty"]}
+save("FuzzNumPy", "npz-stored", npz(members))
+save("FuzzNumPy", "npz-deflated", npz(members, zipfile.ZIP_DEFLATED))
+save("FuzzNumPy", "npz-zip64", npz(members, zipfile.ZIP_DEFLATED, zip64=True))
+save("FuzzNumPy", "npz-bad-member", npz({"x": npy_seeds["fortran"]}))
+save("FuzzNumPy", "npz-truncated", npz(members)[:-30])
+save("FuzzNumPy", "npz-empty", npz({}))
 print("seeds written under", ROOT, file=sys.stderr)

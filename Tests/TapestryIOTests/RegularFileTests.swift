@@ -18,7 +18,7 @@ final class RegularFileTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
         let start = Date()
         XCTAssertThrowsError(try RegularFile.openForReading(atPath: fifo.path)) { error in
-            XCTAssertEqual((error as? RegularFile.OpenError)?.reason, "is a FIFO (named pipe), not a regular file")
+            XCTAssertEqual((error as? RegularFile.OpenError)?.reason, "a FIFO (named pipe), not a regular file")
         }
         XCTAssertThrowsError(try SafeTensors(contentsOf: fifo)) { error in
             XCTAssertTrue("\(error)".contains("FIFO"), "\(error)")
@@ -28,7 +28,7 @@ final class RegularFileTests: XCTestCase {
     }
 
     func testCharacterDevicesAndFoldersAreRefused() throws {
-        for (path, what) in [("/dev/zero", "character device"), ("/dev/urandom", "character device"), ("/tmp", "directory")] {
+        for (path, what) in [("/dev/zero", "character device"), ("/dev/urandom", "character device"), ("/tmp", "Is a directory")] {
             XCTAssertThrowsError(try SafeTensors(contentsOf: URL(fileURLWithPath: path))) { error in
                 XCTAssertTrue("\(error)".contains(what), "\(path): \(error)")
             }
@@ -52,7 +52,7 @@ final class RegularFileTests: XCTestCase {
         XCTAssertThrowsError(try RegularFile.openForReading(atPath: "/nonexistent/file")) { error in
             let openError = error as? RegularFile.OpenError
             XCTAssertEqual(openError?.code, ENOENT)
-            XCTAssertTrue(openError?.description.hasPrefix("/nonexistent/file cannot be opened") ?? false, "\(error)")
+            XCTAssertEqual(openError?.description, "/nonexistent/file: cannot open: No such file or directory")
         }
     }
 }

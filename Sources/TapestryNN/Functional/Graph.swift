@@ -4,7 +4,7 @@ import Tapestry
 /// the slots that connect them: what `Functional` runs, describes and saves.
 struct Graph<Scalar: TensorScalar> {
     /// Every node the outputs depend on, each after its operands.
-    let nodes: [GraphNode<Scalar>]
+    let nodes: [SymbolicNode<Scalar>]
     /// For each node, the positions in `nodes` of its operands.
     let operands: [[Int]]
     /// The positions of the model's inputs and outputs in `nodes`.
@@ -17,17 +17,17 @@ struct Graph<Scalar: TensorScalar> {
 
     /// Orders the nodes that `outputs` depend on, checks them and names what has no name.
     init(inputs: [SymbolicTensor<Scalar>], outputs: [SymbolicTensor<Scalar>]) throws {
-        var order: [GraphNode<Scalar>] = []
+        var order: [SymbolicNode<Scalar>] = []
         var position: [ObjectIdentifier: Int] = [:]
-        var visiting: [GraphNode<Scalar>] = []
-        var disconnected: (output: GraphNode<Scalar>, consumer: GraphNode<Scalar>?, input: GraphNode<Scalar>)?
+        var visiting: [SymbolicNode<Scalar>] = []
+        var disconnected: (output: SymbolicNode<Scalar>, consumer: SymbolicNode<Scalar>?, input: SymbolicNode<Scalar>)?
         let inputIDs = inputs.map { ObjectIdentifier($0.node) }
         guard Set(inputIDs).count == inputIDs.count else {
             throw ModelError.invalidArgument("Functional: an input is listed twice: \(inputs.map(\.description))")
         }
         // Depth-first from each output; an input node reached that is not a model input
         // disconnects the graph, a node reached while it is being visited closes a cycle.
-        func visit(_ node: GraphNode<Scalar>, consumer: GraphNode<Scalar>?, output: GraphNode<Scalar>) throws {
+        func visit(_ node: SymbolicNode<Scalar>, consumer: SymbolicNode<Scalar>?, output: SymbolicNode<Scalar>) throws {
             let id = ObjectIdentifier(node)
             if position[id] != nil { return }
             if let start = visiting.firstIndex(where: { $0 === node }) {

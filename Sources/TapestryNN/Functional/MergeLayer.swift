@@ -24,7 +24,7 @@ extension MergeLayer {
     ///   their shapes when they do not meet.
     public func callAsFunction(_ inputs: [SymbolicTensor<Scalar>]) throws -> SymbolicTensor<Scalar> {
         let shape = try outputShape(forInputShapes: inputs.map(\.shape))
-        return SymbolicTensor(node: GraphNode(operation: .merge(self), inputs: inputs, shape: shape))
+        return SymbolicTensor(node: SymbolicNode(operation: .merge(self), inputs: inputs, shape: shape))
     }
 
     /// Applies the merge to the tensors labelled with its name on the tape.

@@ -17,9 +17,9 @@ import Tapestry
 /// Symbolic tensors are immutable values and each one is made from tensors that already
 /// exist, so a graph built from them cannot contain a cycle; ``Functional`` checks anyway.
 public struct SymbolicTensor<Scalar: TensorScalar>: CustomStringConvertible {
-    let node: GraphNode<Scalar>
+    let node: SymbolicNode<Scalar>
 
-    init(node: GraphNode<Scalar>) { self.node = node }
+    init(node: SymbolicNode<Scalar>) { self.node = node }
 
     /// A model input (Keras's `Input`) for samples of `shape`, batch dimension excluded.
     /// Without a name the model calls it `input`, `input_1`, …
@@ -28,7 +28,7 @@ public struct SymbolicTensor<Scalar: TensorScalar>: CustomStringConvertible {
     public init(shape: [Int], name: String? = nil) {
         checkPrecondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 },
                           "Input: the sample shape must have positive dimensions, got \(shape)")
-        self.node = GraphNode(operation: .input(name: name ?? ""), inputs: [], shape: shape)
+        self.node = SymbolicNode(operation: .input(name: name ?? ""), inputs: [], shape: shape)
     }
 
     /// The shape of one sample, batch dimension excluded.
@@ -45,7 +45,7 @@ public struct SymbolicTensor<Scalar: TensorScalar>: CustomStringConvertible {
 public typealias Input<Scalar: TensorScalar> = SymbolicTensor<Scalar>
 
 /// One input or one application of a layer in a graph of layers.
-final class GraphNode<Scalar: TensorScalar> {
+final class SymbolicNode<Scalar: TensorScalar> {
     enum Operation {
         /// A model input; its name is fixed when the model is made.
         case input(name: String)
@@ -98,14 +98,14 @@ extension Layer {
         } catch ModelError.incompatibleInputShape(_, let expected, let got) {
             throw ModelError.incompatibleInputShape(layer: displayName + " (applied to \(input))", expected: expected, got: got)
         }
-        return SymbolicTensor(node: GraphNode(operation: .layer(self), inputs: [input], shape: shape))
+        return SymbolicTensor(node: SymbolicNode(operation: .layer(self), inputs: [input], shape: shape))
     }
 
     /// The name, or the type name while the layer has none.
     var displayName: String { name.isEmpty ? typeName : name }
 }
 
-extension GraphNode {
+extension SymbolicNode {
     /// The name, or the type name while there is none.
     var displayName: String { name.isEmpty ? typeName : name }
 }
