@@ -60,7 +60,7 @@ let package = Package(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),
         // The tape-graph and README tests record real training steps of TapestryNN models.
-        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN"]),
+        .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN", "TapestryData"]),
 
         // Test files (gzip, IDX) shared by the data and reliability tests.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
@@ -86,5 +86,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzNumPy", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO"], path: "Tests/Fuzz/FuzzNumPy"),
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
+        .executableTarget(
+            name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzModelConfig"),
     ]
 )

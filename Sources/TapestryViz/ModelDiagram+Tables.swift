@@ -63,16 +63,19 @@ extension ModelDiagram {
     /// The rows the options ask for, as (key, value) pairs: an input shows only its shape; a
     /// nested model drawn as one box also its number of layers.
     func rows(for node: ModelDescription.Node) -> [(String, String)] {
-        if node.kind == .input {
-            return showsShapes ? [("Input shape", ModelDescription.batchShapeText(node.outputShape))] : []
-        }
         var rows: [(String, String)] = []
+        if node.kind == .input {
+            if showsShapes { rows.append(("Input shape", ModelDescription.batchShapeText(node.outputShape))) }
+            if showsDTypes, let dtype = node.dtypeName { rows.append(("DType", dtype)) }
+            return rows
+        }
         if showsShapes { rows.append(("Output shape", ModelDescription.batchShapeText(node.outputShape))) }
+        if showsDTypes, let dtype = node.dtypeName { rows.append(("DType", dtype)) }
         if showsActivations, let activation = node.activationName { rows.append(("Activation", activation)) }
         if let nested = node.nested {
             rows.append(("Layers", (nested.nodes.filter { $0.kind == .layer }.count).groupedByThousands))
         }
-        rows.append(("Params", node.parameterCount.groupedByThousands))
+        if showsParameterCounts { rows.append(("Params", node.parameterCount.groupedByThousands)) }
         if showsTrainability { rows.append(("Trainable", Self.trainability(of: node))) }
         return rows
     }

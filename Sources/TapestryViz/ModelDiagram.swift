@@ -43,17 +43,21 @@ public struct ModelDiagram: GraphvizPicture {
     /// Whether models used as layers are drawn as clusters of their own nodes (Keras's
     /// `expand_nested`) rather than as one box.
     public var expandsNested: Bool
+    /// Whether each node shows its output's scalar type (`float32`, Keras's `show_dtype`).
+    public var showsDTypes: Bool
+    /// Whether each layer shows its parameter count.
+    public var showsParameterCounts: Bool
 
     /// Creates a diagram of `model`'s structure as it is now.
     public init(
         _ model: some ModelDescribing, direction: DiagramDirection = .topToBottom,
         showsShapes: Bool = true, showsActivations: Bool = true, showsTrainability: Bool = false,
-        expandsNested: Bool = false
+        expandsNested: Bool = false, showsDTypes: Bool = false, showsParameterCounts: Bool = true
     ) {
         self.init(
             model.modelDescription, direction: direction, showsShapes: showsShapes,
             showsActivations: showsActivations, showsTrainability: showsTrainability,
-            expandsNested: expandsNested)
+            expandsNested: expandsNested, showsDTypes: showsDTypes, showsParameterCounts: showsParameterCounts)
     }
 
     /// Creates a diagram of a description, for example one written by hand for a model
@@ -61,8 +65,10 @@ public struct ModelDiagram: GraphvizPicture {
     public init(
         _ description: ModelDescription, direction: DiagramDirection = .topToBottom,
         showsShapes: Bool = true, showsActivations: Bool = true, showsTrainability: Bool = false,
-        expandsNested: Bool = false
+        expandsNested: Bool = false, showsDTypes: Bool = false, showsParameterCounts: Bool = true
     ) {
+        self.showsDTypes = showsDTypes
+        self.showsParameterCounts = showsParameterCounts
         self.model = description
         self.direction = direction
         self.showsShapes = showsShapes

@@ -5,11 +5,10 @@ import TapestryData
 import TapestryNN
 
 /// The classic Fashion-MNIST tutorial, step by step: load, build, compile, fit, evaluate,
-/// predict, and draw.
-@main
+/// predict, and draw — `fashion train`, also what `fashion` runs without a subcommand.
 struct FashionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fashion",
+        commandName: "train",
         abstract: "Train the classic Fashion-MNIST MLP (784 → 64 relu → 64 relu → 10) and write its pictures.",
         discussion: """
         Loads the data from --data-dir when given; otherwise from $FASHION_MNIST_DIR, \
@@ -38,6 +37,9 @@ struct FashionCommand: ParsableCommand {
     @Option(help: "Save the trained weights to this safetensors file.")
     var saveWeights: String?
 
+    @Option(help: "Save the trained model (architecture and weights, one file) for evaluate, predict and draw.")
+    var saveModel: String?
+
     @Option(help: "Write the run's figures as JSON to this file.")
     var metricsJSON: String?
 
@@ -55,22 +57,5 @@ struct FashionCommand: ParsableCommand {
 
     func run() throws {
         try FashionDemo(options: self).run()
-    }
-
-    /// Runs the command; any error ends with one line on stderr and exit status 1 (`--help`
-    /// and `--version` exit 0).
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("fashion: \(message)\n".utf8))
-            Foundation.exit(1)
-        }
     }
 }

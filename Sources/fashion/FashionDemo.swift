@@ -17,6 +17,7 @@ struct FashionDemo {
         let outputFolder = URL(fileURLWithPath: options.output, isDirectory: true)
         try OutputFolder.prepare(outputFolder)
         if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
+        if let path = options.saveModel { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-model") }
         if let path = options.metricsJSON { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--metrics-json") }
 
         // 1. Load the data; the images stay bytes and are normalised batch by batch. A folder
@@ -70,6 +71,10 @@ struct FashionDemo {
         if let path = options.saveWeights {
             try model.save(weightsTo: URL(fileURLWithPath: path))
             say("Saved weights to \(path)")
+        }
+        if let path = options.saveModel {
+            try model.save(to: URL(fileURLWithPath: path))
+            say("Saved the model to \(path)")
         }
         try DemoPictures(model: model, history: history, data: data, predictions: predictions)
             .write(to: outputFolder, announce: say)

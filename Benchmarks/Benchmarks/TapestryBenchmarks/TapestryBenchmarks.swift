@@ -6,7 +6,8 @@ import TapestryNN
 import TapestryViz
 
 // The figures issue #6 asks for: a training step, one epoch, predicting the 10,000 test
-// images, loading and verifying the dataset, and rendering the model diagram.
+// images, loading and verifying the dataset, and rendering the model diagram; and the
+// functional-models issue's: rendering the diagram of a 20-residual-block graph.
 
 /// The classic Fashion MLP, compiled as the demo compiles it.
 private func fashionModel() -> Sequential<Float> {
@@ -19,6 +20,18 @@ private func fashionModel() -> Sequential<Float> {
     }
     model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
     return model
+}
+
+/// A ResNet-like functional model: an input, then `blocks` residual blocks of two Dense
+/// layers and a skip Add.
+private func residualModel(blocks: Int) throws -> Functional<Float> {
+    let input = Input<Float>(shape: [32], name: "input")
+    var x = input
+    for _ in 0..<blocks {
+        let inner = try Dense<Float>(inputSize: 32, outputSize: 32, activation: .relu, seed: 1)(x)
+        x = try Add<Float>()([x, try Dense<Float>(inputSize: 32, outputSize: 32, seed: 2)(inner)])
+    }
+    return try Functional(name: "resnet_like", input: input, output: x)
 }
 
 nonisolated(unsafe) private var dataset: FashionMNIST?
@@ -76,6 +89,15 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("render the model diagram (SVG)",
               configuration: .init(metrics: metrics, warmupIterations: 5, maxIterations: 500)) { benchmark in
         let model = fashionModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try ModelDiagram(model).renderSVG())
+        }
+    }
+
+    Benchmark("render a 20-residual-block functional model diagram (SVG)",
+              configuration: .init(metrics: metrics, warmupIterations: 3, maxIterations: 200)) { benchmark in
+        let model = try residualModel(blocks: 20)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try ModelDiagram(model).renderSVG())

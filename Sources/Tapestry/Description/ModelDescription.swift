@@ -42,12 +42,14 @@ public struct ModelDescription: Sendable, Hashable {
         public var inputs: [String]
         /// The inner structure of a model used as a layer, if this node is one.
         public var nested: ModelDescription?
+        /// The scalar type of the node's output as Keras names it (`float32`), if known.
+        public var dtypeName: String?
 
         /// Creates a node.
         public init(
             name: String, typeName: String, kind: Kind = .layer, activationName: String? = nil,
             outputShape: [Int]? = nil, parameterCount: Int = 0, trainableParameterCount: Int? = nil,
-            inputs: [String] = [], nested: ModelDescription? = nil
+            inputs: [String] = [], nested: ModelDescription? = nil, dtypeName: String? = nil
         ) {
             self.name = name
             self.typeName = typeName
@@ -58,6 +60,7 @@ public struct ModelDescription: Sendable, Hashable {
             self.trainableParameterCount = trainableParameterCount ?? parameterCount
             self.inputs = inputs
             self.nested = nested
+            self.dtypeName = dtypeName
         }
     }
 

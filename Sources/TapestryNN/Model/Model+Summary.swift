@@ -20,22 +20,32 @@ extension Model {
     /// ```
     ///
     /// A model of your own class lists the layers it holds; their output shapes are known
-    /// only to its `callAsFunction`, so they show as `?`.
+    /// only to its `callAsFunction`, so they show as `?`. A `Functional` model lists its
+    /// inputs too and adds Keras's "Connected to" column: the tensors each layer takes, one
+    /// a line, as `layer[application][0]` (`dense[0][0]`; a shared layer's second use is
+    /// `shared[1][0]`).
     public var summaryText: String {
-        let description = modelDescription
-        var layers = description.nodes.filter { $0.kind == .layer }
-        if layers.count == 1, layers[0].name == name, let nested = layers[0].nested {
-            layers = nested.nodes.filter { $0.kind == .layer }
+        let header: [String]
+        let rows: [[[String]]]
+        if let functional = self as? Functional<Scalar> {
+            header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+            rows = functional.summaryRows
+        } else {
+            let description = modelDescription
+            var layers = description.nodes.filter { $0.kind == .layer }
+            if layers.count == 1, layers[0].name == name, let nested = layers[0].nested {
+                layers = nested.nodes.filter { $0.kind == .layer }
+            }
+            header = ["Layer (type)", "Output Shape", "Param #"]
+            rows = layers.map { node in
+                [["\(node.name) (\(node.typeName))"], [ModelDescription.batchShapeText(node.outputShape)],
+                 [node.parameterCount.groupedByThousands]]
+            }
         }
-        let rows: [[String]] = layers.map { node in
-            ["\(node.name) (\(node.typeName))", ModelDescription.batchShapeText(node.outputShape),
-             node.parameterCount.groupedByThousands]
+        let minimums = [31, 22, 13, 17]
+        let widths = header.indices.map { column in
+            max(minimums[column], rows.flatMap { $0[column] }.map(\.count).max() ?? 0)
         }
-        let widths = [
-            max(31, rows.map { $0[0].count }.max() ?? 0),
-            max(22, rows.map { $0[1].count }.max() ?? 0),
-            max(13, rows.map { $0[2].count }.max() ?? 0),
-        ]
         func line(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
             left + widths.map { String(repeating: fill, count: $0 + 2) }.joined(separator: middle) + right
         }
@@ -48,11 +58,14 @@ extension Model {
         }
         var lines = ["Model: \"\(name)\""]
         lines.append(line("┏", "━", "┳", "┓"))
-        lines.append(row(["Layer (type)", "Output Shape", "Param #"], "┃"))
+        lines.append(row(header, "┃"))
         lines.append(line("┡", "━", "╇", "┩"))
         for (index, cells) in rows.enumerated() {
             if index > 0 { lines.append(line("├", "─", "┼", "┤")) }
-            lines.append(row(cells, "│"))
+            let height = cells.map(\.count).max() ?? 1
+            for offset in 0..<height {
+                lines.append(row(cells.map { offset < $0.count ? $0[offset] : "" }, "│"))
+            }
         }
         lines.append(line("└", "─", "┴", "┘"))
         let total = parameterCount

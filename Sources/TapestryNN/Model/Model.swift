@@ -31,7 +31,7 @@ open class Model<Scalar: TensorScalar>: Layer, ModelDescribing {
     public let inputShape: [Int]?
 
     /// What `compile` configured.
-    var configuration: TrainingConfiguration<Scalar>?
+    var trainingConfiguration: TrainingConfiguration<Scalar>?
 
     /// When true, every training step checks each op's output and each pullback's
     /// cotangents for NaN and infinity (like `torch.autograd.detect_anomaly`), and `fit`
@@ -101,12 +101,19 @@ open class Model<Scalar: TensorScalar>: Layer, ModelDescribing {
         let outputShape = inputShape.flatMap { try? self.outputShape(forInputShape: $0) }
         var nodes: [ModelDescription.Node] = []
         if let inputShape {
-            nodes.append(.init(name: "input", typeName: "InputLayer", kind: .input, outputShape: inputShape))
+            nodes.append(.init(name: "input", typeName: "InputLayer", kind: .input, outputShape: inputShape,
+                               dtypeName: Self.dtypeName))
         }
         var node = description(outputShape: outputShape, inputs: inputShape == nil ? [] : ["input"], nesting: false)
         node.nested = inner
         nodes.append(node)
         return ModelDescription(name: name, nodes: nodes, outputs: [name])
+    }
+
+    /// Keras's name of the scalar type: `float32`, `float64`.
+    static var dtypeName: String {
+        let name = Scalar.dtypeName
+        return (name.hasPrefix("F") ? "float" : name.hasPrefix("I") ? "int" : name.lowercased()) + name.dropFirst()
     }
 
     /// `DenseBlock` → `dense_block`, `ReLU` → `re_lu` (Keras's rule).
@@ -136,6 +143,7 @@ extension Layer {
             parameterCount: parameters.reduce(0) { $0 + $1.value.scalarCount },
             trainableParameterCount: parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.scalarCount },
             inputs: inputs,
-            nested: nesting ? (self as? any ModelDescribing)?.modelDescription : nil)
+            nested: nesting ? (self as? any ModelDescribing)?.modelDescription : nil,
+            dtypeName: Model<Scalar>.dtypeName)
     }
 }

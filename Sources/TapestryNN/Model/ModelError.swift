@@ -18,6 +18,16 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     /// Anomaly detection found a NaN or infinity (see `Sequential.detectsAnomalies`).
     case anomaly(String)
+    /// The operands of a merge layer do not meet: the layer, each operand's sample shape
+    /// and why.
+    case incompatibleMergeShapes(layer: String, shapes: [[Int]], reason: String)
+    /// A graph of layers cannot compute `output` from the model's inputs: it needs
+    /// `missingInput`, which is not one of them (Keras's "Graph disconnected").
+    case graphDisconnected(output: String, layer: String, missingInput: String)
+    /// A graph of layers where a layer depends on its own output, through `path`.
+    case cycle(path: [String])
+    /// A whole-model file or configuration that cannot be read: the source and why.
+    case invalidModelFile(source: String, reason: String)
 
     /// A one-line explanation.
     public var description: String {
@@ -38,6 +48,14 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             message
         case .anomaly(let message):
             "anomaly detected: \(message); the weights are those before this batch"
+        case .incompatibleMergeShapes(let layer, let shapes, let reason):
+            "layer \(layer) cannot merge operands of shapes \(shapes.map { "\($0)" }.joined(separator: ", ")): \(reason)"
+        case .graphDisconnected(let output, let layer, let missingInput):
+            "graph disconnected: output \(output) needs input \(missingInput) (through layer \(layer)), which is not one of the model's inputs"
+        case .cycle(let path):
+            "the graph has a cycle: \(path.joined(separator: " → "))"
+        case .invalidModelFile(let source, let reason):
+            "\(source): \(reason)"
         }
     }
 }

@@ -96,7 +96,8 @@ public final class Sequential<Scalar: TensorScalar>: Model<Scalar> {
         var nodes: [ModelDescription.Node] = []
         var previous: [String] = []
         if let inputShape {
-            nodes.append(.init(name: "input", typeName: "InputLayer", kind: .input, outputShape: inputShape))
+            nodes.append(.init(name: "input", typeName: "InputLayer", kind: .input, outputShape: inputShape,
+                               dtypeName: Self.dtypeName))
             previous = ["input"]
         }
         var shape = inputShape

@@ -20,17 +20,6 @@ extension Model {
     /// a wrong dtype, a truncated body or a malformed header throws an error naming the
     /// tensor or the byte offset, and leaves the model's weights unchanged.
     public func load(weightsFrom url: URL) throws {
-        let checkpoint = try SafeTensors(contentsOf: url)
-        let named = namedParameters
-        let values = try named.map { name, parameter -> Tensor<Scalar> in
-            let value: Tensor<Scalar> = try checkpoint.tensor(name)
-            guard value.shape == parameter.value.shape else {
-                throw CheckpointError(source: url.path, reason: .invalidEntry(
-                    tensor: name,
-                    detail: "has shape \(value.shape) but the model's parameter has shape \(parameter.value.shape)"))
-            }
-            return value
-        }
-        for ((_, parameter), value) in zip(named, values) { parameter.value = value }
+        try assignWeights(from: SafeTensors(contentsOf: url), requireAll: false)
     }
 }

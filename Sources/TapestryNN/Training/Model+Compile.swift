@@ -23,17 +23,17 @@ extension Model {
         if Set(names).count != names.count || names.contains("loss") {
             fatalError("compile: metric names must be unique and not 'loss', got \(names)")
         }
-        configuration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
+        trainingConfiguration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
     }
 
     /// Whether `compile` was called.
-    public var isCompiled: Bool { configuration != nil }
+    public var isCompiled: Bool { trainingConfiguration != nil }
 
     /// The optimizer `compile` set, if any.
-    public var optimizer: (any Optimizer<Scalar>)? { configuration?.optimizer }
+    public var optimizer: (any Optimizer<Scalar>)? { trainingConfiguration?.optimizer }
 
     func requireConfiguration(for operation: String) throws -> TrainingConfiguration<Scalar> {
-        guard let configuration else { throw ModelError.notCompiled(operation: operation) }
+        guard let configuration = trainingConfiguration else { throw ModelError.notCompiled(operation: operation) }
         return configuration
     }
 
