@@ -1,0 +1,76 @@
+/// Where pooling windows sit on an NHWC image: their size and step, the padding before
+/// the first row and column (positions outside the image are skipped), and the output grid.
+struct PoolingGeometry: Sendable, Equatable {
+    var windowHeight: Int, windowWidth: Int
+    var strideHeight: Int, strideWidth: Int
+    var padTop: Int, padLeft: Int
+    var outputHeight: Int, outputWidth: Int
+}
+
+/// Max pooling in one pass over the input, remembering where each maximum came from, and
+/// the index moves its gradient needs: scatter-add (to the inputs) and gather (back).
+enum PoolingKernels {
+    /// Writes the maximum of each window and channel of `input` (NHWC `inputShape`) into
+    /// `output` (`[batch, outH, outW, channels]`) and the flat input offset of that maximum
+    /// (the first one on ties) into `winners`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxPool<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, inputShape: [Int], geometry g: PoolingGeometry,
+        into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>
+    ) {
+        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        var outputOffset = 0
+        for n in 0..<batch {
+            for oh in 0..<g.outputHeight {
+                let top = oh * g.strideHeight - g.padTop
+                let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
+                for ow in 0..<g.outputWidth {
+                    let left = ow * g.strideWidth - g.padLeft
+                    let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
+                    let best = output + outputOffset, where_ = winners + outputOffset
+                    var first = true
+                    for row in rows {
+                        for column in columns {
+                            let offset = ((n * height + row) * width + column) * channels
+                            let source = input + offset
+                            if first {
+                                for c in 0..<channels {
+                                    best[c] = source[c]
+                                    where_[c] = Int32(truncatingIfNeeded: offset + c)
+                                }
+                                first = false
+                            } else {
+                                for c in 0..<channels where source[c] > best[c] {
+                                    best[c] = source[c]
+                                    where_[c] = Int32(truncatingIfNeeded: offset + c)
+                                }
+                            }
+                        }
+                    }
+                    outputOffset += channels
+                }
+            }
+        }
+    }
+
+    /// Adds each `values[i]` into `target[indices[i]]` (`target` initialised).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func scatterAdd<Scalar: TensorScalar>(
+        _ values: UnsafePointer<Scalar>, at indices: UnsafePointer<Int32>, count: Int,
+        into target: UnsafeMutablePointer<Scalar>
+    ) {
+        for i in 0..<count { target[Int(indices[i])] += values[i] }
+    }
+
+    /// `output[i] = source[indices[i]]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func gather<Scalar: TensorScalar>(
+        _ source: UnsafePointer<Scalar>, at indices: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        for i in 0..<count { output[i] = source[Int(indices[i])] }
+    }
+}
