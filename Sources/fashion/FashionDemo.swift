@@ -32,12 +32,7 @@ struct FashionDemo {
 
         // 2. Build the model and compile it.
         setRandomSeed(options.seed)
-        let model = Sequential<Float>(inputShape: [28, 28]) {
-            Flatten()
-            Dense(inputSize: 784, outputSize: 64, activation: .relu)
-            Dense(inputSize: 64, outputSize: 64, activation: .relu)
-            Dense(inputSize: 64, outputSize: 10)
-        }
+        let model = options.model.build()
         model.compile(optimizer: Adam(learningRate: options.learningRate),
                       loss: SparseCategoricalCrossentropy(fromLogits: true),
                       metrics: [.accuracy])
@@ -70,8 +65,12 @@ struct FashionDemo {
             try model.save(weightsTo: URL(fileURLWithPath: path))
             say("Saved weights to \(path)")
         }
-        try DemoPictures(model: model, history: history, data: data, predictions: predictions)
+        try DemoPictures(model: model, history: history, data: data, predictions: predictions,
+                         modelName: options.model.rawValue.uppercased(), collapsesTape: options.model == .cnn)
             .write(to: outputFolder, announce: say)
+        if options.model == .cnn {
+            try CNNPictures(model: model, data: data, imageIndex: Self.inspectedImage).write(to: outputFolder, announce: say)
+        }
         if let path = options.metricsJSON {
             let report = MetricsReport(
                 epochs: history.epochs,
