@@ -55,6 +55,21 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testUntrackedChunkedConvolutionAgreesWithTheRecordedComposition() {
+        // 12 images of 30×30×16 under a 3×3 kernel: 112,896 column scalars each, so the
+        // untracked path works in chunks of 9 images.
+        var generator = SeededRandomNumberGenerator(seed: 8)
+        let x = Tensor<Float>(randomUniform: [12, 30, 30, 16], in: -1..<1, using: &generator)
+        let k = Tensor<Float>(randomUniform: [3, 3, 16, 4], in: -1..<1, using: &generator)
+        let b = Tensor<Float>(randomUniform: [4], in: -1..<1, using: &generator)
+        let tape = Tape<Float>()
+        let recorded = tape.watch(x).convolved2D(with: k, bias: b, strides: (1, 2), padding: .same)
+        let untracked = x.convolved2D(with: k, bias: b, strides: (1, 2), padding: .same)
+        XCTAssertTrue(recorded.isTracked)
+        XCTAssertEqual(untracked.shape, [12, 30, 15, 4])
+        XCTAssertTrue(untracked.isApproximatelyEqual(to: recorded.detached(), tolerance: 1e-4))
+    }
+
     func testSamePaddingKeepsTheCeilingOfSizeOverStride() {
         let x = Tensor<Float>(zeros: [2, 28, 27, 1]), kernel = Tensor<Float>(zeros: [3, 3, 1, 8])
         XCTAssertEqual(x.convolved2D(with: kernel, padding: .same).shape, [2, 28, 27, 8])

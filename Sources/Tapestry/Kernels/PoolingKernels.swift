@@ -28,23 +28,23 @@ enum PoolingKernels {
                 for ow in 0..<g.outputWidth {
                     let left = ow * g.strideWidth - g.padLeft
                     let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
-                    let best = output + outputOffset, where_ = winners + outputOffset
-                    var first = true
+                    let best = output + outputOffset, winner = winners + outputOffset
+                    let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
+                    best.update(from: input + firstOffset, count: channels)
+                    let firstIndex = Int32(truncatingIfNeeded: firstOffset)
+                    for c in 0..<channels { winner[c] = firstIndex &+ Int32(truncatingIfNeeded: c) }
                     for row in rows {
                         for column in columns {
                             let offset = ((n * height + row) * width + column) * channels
+                            if offset == firstOffset { continue }
                             let source = input + offset
-                            if first {
-                                for c in 0..<channels {
-                                    best[c] = source[c]
-                                    where_[c] = Int32(truncatingIfNeeded: offset + c)
-                                }
-                                first = false
-                            } else {
-                                for c in 0..<channels where source[c] > best[c] {
-                                    best[c] = source[c]
-                                    where_[c] = Int32(truncatingIfNeeded: offset + c)
-                                }
+                            let base = Int32(truncatingIfNeeded: offset)
+                            // Branch-free selects, so the channel loop vectorises.
+                            for c in 0..<channels {
+                                let value = source[c], current = best[c]
+                                let better = value > current
+                                best[c] = better ? value : current
+                                winner[c] = better ? base &+ Int32(truncatingIfNeeded: c) : winner[c]
                             }
                         }
                     }

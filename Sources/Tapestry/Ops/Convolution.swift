@@ -65,6 +65,9 @@ extension Tensor where Scalar: TensorScalar {
         let prepared = paddedForWindows(
             size: (kernel.shape[0], kernel.shape[1]), strides: strides, padding: padding, dilation: dilation,
             op: "conv2d", value: 0, detail: "kernel shape \(kernel.shape)")
+        if recordingTape == nil && kernel.recordingTape == nil && bias?.recordingTape == nil {
+            return prepared.convolvedUntracked(with: kernel, bias: bias, strides: strides, dilation: dilation)
+        }
         let windows = prepared.slidingWindows(size: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation)
         let (batch, outputHeight, outputWidth) = (windows.shape[0], windows.shape[1], windows.shape[2])
         let depth = kernel.shape[0] * kernel.shape[1] * kernel.shape[2]
@@ -72,6 +75,28 @@ extension Tensor where Scalar: TensorScalar {
         let weights = kernel.reshaped(to: [depth, outputChannels])
         let product = bias.map { columns.linear(weight: weights, bias: $0) } ?? columns.matmul(weights)
         return product.reshaped(to: [batch, outputHeight, outputWidth, outputChannels])
+    }
+
+    /// The valid convolution of an untracked (already padded) input, chunk by chunk
+    /// (`ConvolutionKernels.forward`): the same values as the recorded composition.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func convolvedUntracked(
+        with kernel: Tensor, bias: Tensor?, strides: (height: Int, width: Int), dilation: (height: Int, width: Int)
+    ) -> Tensor {
+        let geometry = WindowGeometry(
+            kernelHeight: kernel.shape[0], kernelWidth: kernel.shape[1], strideHeight: strides.height,
+            strideWidth: strides.width, dilationHeight: dilation.height, dilationWidth: dilation.width)
+        precondition((kernel.shape[0] - 1) * dilation.height < shape[1] && (kernel.shape[1] - 1) * dilation.width < shape[2],
+                     "conv2d: kernel shape \(kernel.shape) (dilation \([dilation.height, dilation.width])) is larger than the image in input shape \(shape)")
+        let windowsShape = geometry.windowsShape(forInput: shape)
+        let result = Tensor(uninitializedShape: [shape[0], windowsShape[1], windowsShape[2], kernel.shape[3]])
+        if result.scalarCount == 0 { return result }
+        let biasBase = bias.map { UnsafePointer($0.storage.base) }
+        ConvolutionKernels.forward(storage.base, inputShape: shape, kernel: kernel.storage.base,
+                                   outputChannels: kernel.shape[3], bias: biasBase, geometry: geometry,
+                                   into: result.storage.base)
+        return result
     }
 
     /// The NHWC tensor padded along height and width as `padding` asks for windows of
