@@ -15,8 +15,8 @@
 public struct FeatureMapGallery: GraphvizPicture {
     /// How values map to colour.
     public enum Shading: Sendable, Equatable {
-        /// Non-negative activations: 0 white, each map's maximum black (a map of zeros
-        /// stays white).
+        /// Activations: each map's minimum white and its maximum black (a constant map
+        /// stays white), so a map's pattern shows whatever its range.
         case ink
         /// Signed weights: negative blue, zero white, positive red, scaled by the largest
         /// magnitude in the section, so maps compare with each other.
@@ -125,8 +125,9 @@ public struct FeatureMapGallery: GraphvizPicture {
             let end = min(index + section.columns, section.maps.count)
             out += "<TR>"
             for map in section.maps[index..<end] {
-                let scale = section.shading == .ink ? (map.values.max() ?? 0) : largest
-                out += HTMLLabel.cell(mapTable(map, scale: scale, section: section), [("VALIGN", "TOP")])
+                let floor = section.shading == .ink ? (map.values.min() ?? 0) : 0
+                let scale = section.shading == .ink ? (map.values.max() ?? 0) - floor : largest
+                out += HTMLLabel.cell(mapTable(map, floor: floor, scale: scale, section: section), [("VALIGN", "TOP")])
             }
             out += "</TR>"
             index = end
@@ -148,7 +149,7 @@ public struct FeatureMapGallery: GraphvizPicture {
     }
 
     /// The map as a table of fixed-size cells, one per run of equal levels, on a thin frame.
-    private func mapTable(_ map: Map, scale: Double, section: Section) -> String {
+    private func mapTable(_ map: Map, floor: Double, scale: Double, section: Section) -> String {
         let size = section.pixelSize
         var out = "<TABLE BORDER=\"1\" COLOR=\"\(ChartTheme.frame.hex)\" CELLSPACING=\"0\" CELLPADDING=\"0\""
             + " FIXEDSIZE=\"TRUE\" WIDTH=\"\(map.columns * size)\" HEIGHT=\"\(map.rows * size)\" BGCOLOR=\"#ffffff\">"
@@ -156,10 +157,10 @@ public struct FeatureMapGallery: GraphvizPicture {
             out += "<TR>"
             var column = 0
             while column < map.columns {
-                let value = level(map.values[row * map.columns + column], scale: scale, shading: section.shading)
+                let value = level(map.values[row * map.columns + column] - floor, scale: scale, shading: section.shading)
                 var end = column + 1
                 while end < map.columns
-                        && level(map.values[row * map.columns + end], scale: scale, shading: section.shading) == value {
+                        && level(map.values[row * map.columns + end] - floor, scale: scale, shading: section.shading) == value {
                     end += 1
                 }
                 let span = end - column

@@ -47,7 +47,7 @@ struct CNNPictures {
                 title: "after \(conv.name) (\(conv.activation.name)): \(maps.count) maps of \(x.shape[1])×\(x.shape[2])",
                 maps: maps, columns: maps.count > 32 ? 16 : 8, pixelSize: x.shape[1] > 16 ? 2 : 3))
         }
-        try FeatureMapGallery(title: "Feature maps of test image \(imageIndex)", sections: sections)
+        try FeatureMapGallery(title: "Feature maps of test image \(imageIndex)", sections: sections, levels: 6)
             .write(to: folder.appendingPathComponent("feature-maps.svg"))
         announce("Wrote filters.svg and feature-maps.svg to \(folder.path)")
     }

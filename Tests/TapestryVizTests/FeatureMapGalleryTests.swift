@@ -10,16 +10,23 @@ final class FeatureMapGalleryTests: XCTestCase {
 
     func testDrawsTitlesAndInkOnlyWhereValuesAreNonZero() throws {
         let map = try FeatureMapGallery.Map(rows: 2, columns: 3, values: [0, 0, 4, 0, 2, 0])
-        let blank = try FeatureMapGallery.Map(rows: 2, columns: 3, values: [0, 0, 0, 0, 0, 0])
+        let blank = try FeatureMapGallery.Map(rows: 2, columns: 3, values: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
         let section = try FeatureMapGallery.Section(title: "conv2d: 2 maps", maps: [map, blank], columns: 2, pixelSize: 5)
         let gallery = try FeatureMapGallery(title: "Feature maps of test image 3", sections: [section], levels: 4)
         let document = try XCTUnwrap(SVGDocument(try gallery.renderSVG()))
         XCTAssertTrue(document.texts.contains("Feature maps of test image 3"), "\(document.texts)")
         XCTAssertTrue(document.texts.contains("conv2d: 2 maps"), "\(document.texts)")
-        // The maximum (4) is black, half of it (2) mid gray; zeros and the blank map draw nothing.
+        // The maximum (4) is black, half of it (2) mid gray; the minimum (0) and the constant map draw nothing.
         let fills = fills(document)
         XCTAssertEqual(fills.filter { $0 == "#000000" }.count, 1, "\(fills)")
         XCTAssertEqual(fills.filter { $0 == "#808080" }.count, 1, "\(fills)")
+
+        // Each map is stretched from its own minimum: 1…3 draws like 0…2.
+        let shifted = try FeatureMapGallery.Map(rows: 1, columns: 3, values: [1, 2, 3])
+        let stretched = try FeatureMapGallery(
+            title: "t", sections: [try FeatureMapGallery.Section(title: "s", maps: [shifted], pixelSize: 5)], levels: 4)
+        let shiftedFills = self.fills(try XCTUnwrap(SVGDocument(try stretched.renderSVG())))
+        XCTAssertTrue(shiftedFills.contains("#000000") && shiftedFills.contains("#808080"), "\(shiftedFills)")
     }
 
     func testDivergingShadingScalesBySectionAndColoursTheSign() throws {
