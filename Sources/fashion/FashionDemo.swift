@@ -43,12 +43,12 @@ struct FashionDemo {
                                     verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
-        let evaluation = try model.evaluate(data.test, batchSize: 1000)
+        let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)
         print("Test accuracy: \(format(evaluation.accuracy ?? .nan, digits: 6)), Test loss: \(format(evaluation.loss, digits: 6))")
 
         // 5. Wrap the model with Softmax and predict the test set.
         let probabilityModel = Sequential<Float>(name: "probability_model", inputShape: [28, 28], layers: [model, Softmax()])
-        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 1000) }
+        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: options.model.inferenceBatchSize) }
         let inspected = predictions[Self.inspectedImage]
         let predictedClass = Int(inspected.argmax(alongAxis: 0).scalar)
         say("predictions[\(Self.inspectedImage)] (predicted for 10,000 test images in \(format(predictSeconds * 1000, digits: 1)) ms):")

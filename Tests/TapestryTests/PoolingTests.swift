@@ -38,6 +38,9 @@ final class PoolingTests: XCTestCase {
         for s in settings {
             let max = x.maxPooled2D(size: s.size, strides: s.strides, padding: s.padding)
             XCTAssertEqual(max, naivePool(x, size: s.size, strides: s.strides, padding: s.padding) { $0.max()! }, "\(s)")
+            let tape = Tape<Double>()
+            XCTAssertEqual(tape.watch(x).maxPooled2D(size: s.size, strides: s.strides, padding: s.padding).detached(), max,
+                           "recorded (with winners) and untracked agree: \(s)")
             let average = x.averagePooled2D(size: s.size, strides: s.strides, padding: s.padding)
             let expected = naivePool(x, size: s.size, strides: s.strides, padding: s.padding) { $0.reduce(0, +) / Double($0.count) }
             XCTAssertTrue(average.isApproximatelyEqual(to: expected, tolerance: 1e-12), "\(s)")

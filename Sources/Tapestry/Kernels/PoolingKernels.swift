@@ -12,12 +12,13 @@ struct PoolingGeometry: Sendable, Equatable {
 enum PoolingKernels {
     /// Writes the maximum of each window and channel of `input` (NHWC `inputShape`) into
     /// `output` (`[batch, outH, outW, channels]`) and the flat input offset of that maximum
-    /// (the first one on ties) into `winners`.
+    /// (the first one on ties) into `winners`, when given (a tape needs them; inference
+    /// does not).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func maxPool<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, inputShape: [Int], geometry g: PoolingGeometry,
-        into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>
+        into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>?
     ) {
         let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         var outputOffset = 0
@@ -28,23 +29,38 @@ enum PoolingKernels {
                 for ow in 0..<g.outputWidth {
                     let left = ow * g.strideWidth - g.padLeft
                     let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
-                    let best = output + outputOffset, winner = winners + outputOffset
+                    let best = output + outputOffset
                     let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
                     best.update(from: input + firstOffset, count: channels)
-                    let firstIndex = Int32(truncatingIfNeeded: firstOffset)
-                    for c in 0..<channels { winner[c] = firstIndex &+ Int32(truncatingIfNeeded: c) }
-                    for row in rows {
-                        for column in columns {
-                            let offset = ((n * height + row) * width + column) * channels
-                            if offset == firstOffset { continue }
-                            let source = input + offset
-                            let base = Int32(truncatingIfNeeded: offset)
-                            // Branch-free selects, so the channel loop vectorises.
-                            for c in 0..<channels {
-                                let value = source[c], current = best[c]
-                                let better = value > current
-                                best[c] = better ? value : current
-                                winner[c] = better ? base &+ Int32(truncatingIfNeeded: c) : winner[c]
+                    if let winners {
+                        let winner = winners + outputOffset
+                        let firstIndex = Int32(truncatingIfNeeded: firstOffset)
+                        for c in 0..<channels { winner[c] = firstIndex &+ Int32(truncatingIfNeeded: c) }
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels
+                                if offset == firstOffset { continue }
+                                let source = input + offset
+                                let base = Int32(truncatingIfNeeded: offset)
+                                // Branch-free selects, so the channel loop vectorises.
+                                for c in 0..<channels {
+                                    let value = source[c], current = best[c]
+                                    let better = value > current
+                                    best[c] = better ? value : current
+                                    winner[c] = better ? base &+ Int32(truncatingIfNeeded: c) : winner[c]
+                                }
+                            }
+                        }
+                    } else {
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels
+                                if offset == firstOffset { continue }
+                                let source = input + offset
+                                for c in 0..<channels {
+                                    let value = source[c], current = best[c]
+                                    best[c] = value > current ? value : current
+                                }
                             }
                         }
                     }

@@ -25,10 +25,13 @@ extension Tensor where Scalar: TensorScalar {
         let outputShape = [shape[0], geometry.outputHeight, geometry.outputWidth, shape[3]]
         precondition(scalarCount <= Int(Int32.max), "max_pool2d: input shape \(shape) holds more than 2³¹ − 1 scalars")
         let result = Tensor(uninitializedShape: outputShape)
+        guard let tape = recordingTape else {
+            PoolingKernels.maxPool(storage.base, inputShape: shape, geometry: geometry, into: result.storage.base, winners: nil)
+            return result
+        }
         let winners = Tensor<Int32>(uninitializedShape: outputShape)
         PoolingKernels.maxPool(storage.base, inputShape: shape, geometry: geometry,
                                into: result.storage.base, winners: winners.storage.base)
-        guard let tape = recordingTape else { return result }
         let inputShape = shape
         return tape.record("max_pool2d", operands: [self], output: result) { g in
             [g.scatteredAdding(at: winners, intoShape: inputShape)]
