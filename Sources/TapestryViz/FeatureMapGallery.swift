@@ -151,7 +151,7 @@ public struct FeatureMapGallery: GraphvizPicture {
     /// The map as a table of fixed-size cells, one per run of equal levels, on a thin frame.
     private func mapTable(_ map: Map, floor: Double, scale: Double, section: Section) -> String {
         let size = section.pixelSize
-        var out = "<TABLE BORDER=\"1\" COLOR=\"\(ChartTheme.frame.hex)\" CELLSPACING=\"0\" CELLPADDING=\"0\""
+        var out = "<TABLE BORDER=\"1\" CELLBORDER=\"0\" COLOR=\"\(ChartTheme.frame.hex)\" CELLSPACING=\"0\" CELLPADDING=\"0\""
             + " FIXEDSIZE=\"TRUE\" WIDTH=\"\(map.columns * size)\" HEIGHT=\"\(map.rows * size)\" BGCOLOR=\"#ffffff\">"
         for row in 0..<map.rows {
             out += "<TR>"

@@ -20,6 +20,8 @@ final class FeatureMapGalleryTests: XCTestCase {
         let fills = fills(document)
         XCTAssertEqual(fills.filter { $0 == "#000000" }.count, 1, "\(fills)")
         XCTAssertEqual(fills.filter { $0 == "#808080" }.count, 1, "\(fills)")
+        let strokes = document.elements.compactMap { $0.attributes["stroke"] }.filter { $0 != "none" && $0 != "transparent" }
+        XCTAssertEqual(strokes.count, 2, "one frame per map, no borders around the value cells: \(strokes)")
 
         // Each map is stretched from its own minimum: 1…3 draws like 0…2.
         let shifted = try FeatureMapGallery.Map(rows: 1, columns: 3, values: [1, 2, 3])
