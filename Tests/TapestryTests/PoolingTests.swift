@@ -47,6 +47,23 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    func testFloatMaxPoolingInSIMDLanesMatchesTheScalarPath() {
+        // 19 channels: two SIMD blocks of 8 and a scalar tail of 3; ties go to the first.
+        var generator = SeededRandomNumberGenerator(seed: 6)
+        let values = Tensor<Double>(randomUniform: [2, 5, 7, 19], in: -1..<1, using: &generator)
+        let x = Tensor<Float>(converting: Tensor<Int32>(converting: values * 8, rounding: .toNearestOrAwayFromZero))
+        for (size, strides, padding) in [((2, 2), (2, 2), Padding.valid), ((3, 2), (2, 1), .same)] {
+            let expected = Tensor<Float>(converting: Tensor<Double>(converting: x).maxPooled2D(size: size, strides: strides, padding: padding))
+            XCTAssertEqual(x.maxPooled2D(size: size, strides: strides, padding: padding), expected)
+            let tape = Tape<Float>(), watched = tape.watch(x)
+            let y = watched.maxPooled2D(size: size, strides: strides, padding: padding)
+            let gradient = tape.gradient(of: y.sum(), wrt: watched)
+            let tape64 = Tape<Double>(), watched64 = tape64.watch(Tensor<Double>(converting: x))
+            let gradient64 = tape64.gradient(of: watched64.maxPooled2D(size: size, strides: strides, padding: padding).sum(), wrt: watched64)
+            XCTAssertEqual(gradient, Tensor<Float>(converting: gradient64), "the same first maximum wins")
+        }
+    }
+
     func testMaxPoolingStridesDefaultToTheWindow() {
         XCTAssertEqual(Tensor<Float>(zeros: [4, 26, 26, 32]).maxPooled2D().shape, [4, 13, 13, 32])
         XCTAssertEqual(Tensor<Float>(zeros: [4, 11, 11, 64]).maxPooled2D(size: (2, 2)).shape, [4, 5, 5, 64])
