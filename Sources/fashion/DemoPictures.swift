@@ -12,6 +12,10 @@ struct DemoPictures {
     let data: FashionMNIST
     /// Softmax probabilities for every test image, `[10000, 10]`.
     let predictions: Tensor<Float>
+    /// How the titles name the model (`MLP`, `CNN`).
+    var modelName = "MLP"
+    /// Whether the tape picture draws each layer as one node (the CNN's ops are many).
+    var collapsesTape = false
 
     /// The test images the gallery shows: the tutorial's first fifteen.
     static let galleryImages = 0..<15
@@ -27,14 +31,15 @@ struct DemoPictures {
         // One recorded training step on the first 32 training images, with its gradient flow.
         let batch = data.train.batch(at: Array(0..<32)[...])
         let step = try model.recordStep(inputs: batch.inputs, targets: batch.targets)
-        try TapeGraph(step: step, title: "One training step of the Fashion MLP, with gradient norms")
+        try TapeGraph(step: step, collapsesLayers: collapsesTape,
+                      title: "One training step of the Fashion \(modelName), with gradient norms")
             .write(to: folder.appendingPathComponent("tape.svg"))
 
         let curves = TrainingCurves(
             TrainingHistory(loss: history["loss"], accuracy: history["accuracy"],
                             validationLoss: history.metricNames.contains("val_loss") ? history["val_loss"] : nil,
                             validationAccuracy: history.metricNames.contains("val_accuracy") ? history["val_accuracy"] : nil),
-            title: "Fashion-MNIST MLP: training history")
+            title: "Fashion-MNIST \(modelName): training history")
         try curves.write(to: folder.appendingPathComponent("training-curves.svg"))
 
         var counts = Array(repeating: Array(repeating: 0, count: classNames.count), count: classNames.count)

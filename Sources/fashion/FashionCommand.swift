@@ -16,6 +16,9 @@ struct FashionCommand: ParsableCommand {
         dataset-fashion-mnist), downloading it into the cache if none has it.
         """)
 
+    @Option(help: "mlp: the tutorial's MLP; cnn: two convolutions with pooling (121,930 parameters).")
+    var model: FashionModelKind = .mlp
+
     @Option(help: "Passes over the 60,000 training images.")
     var epochs = 5
 

@@ -34,12 +34,7 @@ struct FashionDemo {
 
         // 2. Build the model and compile it.
         setRandomSeed(options.seed)
-        let model = Sequential<Float>(inputShape: [28, 28]) {
-            Flatten()
-            Dense(inputSize: 784, outputSize: 64, activation: .relu)
-            Dense(inputSize: 64, outputSize: 64, activation: .relu)
-            Dense(inputSize: 64, outputSize: 10)
-        }
+        let model = options.model.build()
         model.compile(optimizer: Adam(learningRate: options.learningRate),
                       loss: SparseCategoricalCrossentropy(fromLogits: true),
                       metrics: [.accuracy])
@@ -50,12 +45,12 @@ struct FashionDemo {
                                     verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
-        let evaluation = try model.evaluate(data.test, batchSize: 1000)
+        let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)
         print("Test accuracy: \(format(evaluation.accuracy ?? .nan, digits: 6)), Test loss: \(format(evaluation.loss, digits: 6))")
 
         // 5. Wrap the model with Softmax and predict the test set.
         let probabilityModel = Sequential<Float>(name: "probability_model", inputShape: [28, 28], layers: [model, Softmax()])
-        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: 1000) }
+        let (predictions, predictSeconds) = try timed { try probabilityModel.predict(data.test, batchSize: options.model.inferenceBatchSize) }
         let inspected = predictions[Self.inspectedImage]
         let predictedClass = Int(inspected.argmax(alongAxis: 0).scalar)
         say("predictions[\(Self.inspectedImage)] (predicted for 10,000 test images in \(format(predictSeconds * 1000, digits: 1)) ms):")
@@ -76,8 +71,12 @@ struct FashionDemo {
             try model.save(to: URL(fileURLWithPath: path))
             say("Saved the model to \(path)")
         }
-        try DemoPictures(model: model, history: history, data: data, predictions: predictions)
+        try DemoPictures(model: model, history: history, data: data, predictions: predictions,
+                         modelName: options.model.rawValue.uppercased(), collapsesTape: options.model == .cnn)
             .write(to: outputFolder, announce: say)
+        if options.model == .cnn {
+            try CNNPictures(model: model, data: data, imageIndex: Self.inspectedImage).write(to: outputFolder, announce: say)
+        }
         if let path = options.metricsJSON {
             let report = MetricsReport(
                 epochs: history.epochs,

@@ -107,6 +107,34 @@ final class GradientCheckTests: XCTestCase {
                 let columns = padded.slidingWindows(size: (3, 3)).reshaped(to: [2 * 4 * 5, 18])
                 return columns.matmul(kernel.reshaped(to: [18, 3])).reshaped(to: [2, 4, 5, 3])
             }, [random([2, 4, 5, 2]), random([3, 3, 2, 3])]),
+            ("conv2d valid, non-square kernel and input, bias", {
+                $0[0].convolved2D(with: $0[1], bias: $0[2])
+            }, [random([2, 5, 6, 2]), random([3, 2, 2, 3]), random([3])]),
+            ("conv2d same, stride 2, non-square", {
+                $0[0].convolved2D(with: $0[1], bias: $0[2], strides: (2, 2), padding: .same)
+            }, [random([2, 5, 7, 3]), random([3, 2, 3, 2]), random([2])]),
+            ("conv2d valid, stride (2, 1), no bias", { $0[0].convolved2D(with: $0[1], strides: (2, 1)) },
+             [random([3, 6, 5, 2]), random([2, 3, 2, 4])]),
+            ("conv2d same, dilation 2", { $0[0].convolved2D(with: $0[1], bias: $0[2], padding: .same, dilation: (2, 2)) },
+             [random([2, 5, 6, 2]), random([3, 2, 2, 2]), random([2])]),
+            ("max pool 2×2, odd sizes", { $0[0].maxPooled2D(size: (2, 2)) }, [random([2, 5, 7, 3])]),
+            ("max pool 3×2 same, stride 2", { $0[0].maxPooled2D(size: (3, 2), strides: (2, 2), padding: .same) },
+             [random([2, 5, 6, 2])]),
+            ("average pool 2×2 valid", { $0[0].averagePooled2D(size: (2, 2)) }, [random([2, 5, 6, 3])]),
+            ("average pool 3×3 same, stride 2", { $0[0].averagePooled2D(size: (3, 3), strides: (2, 2), padding: .same) },
+             [random([2, 5, 6, 2])]),
+            ("global average pool", { $0[0].globalAveragePooled2D() }, [random([2, 3, 4, 5])]),
+            ("batch norm, training statistics", { xs in
+                let (y, mean, variance) = xs[0].batchNormalized(scale: xs[1], offset: xs[2])
+                return y * 2 + (mean * variance).sum()
+            }, [random([3, 4, 2, 3]), random([3], in: 0.5..<2), random([3])]),
+            ("batch norm, given statistics", {
+                $0[0].normalized(mean: $0[1], variance: $0[2], scale: $0[3], offset: $0[4])
+            }, [random([2, 3, 3, 2]), random([2]), random([2], in: 0.5..<2), random([2]), random([2])]),
+            ("dropout with a fixed seed", { xs in
+                var generator = SeededRandomNumberGenerator(seed: 5)
+                return xs[0].droppedOut(rate: 0.4, using: &generator)
+            }, [random([2, 3, 3, 2])]),
         ]
     }
 

@@ -34,6 +34,23 @@ private func residualModel(blocks: Int) throws -> Functional<Float> {
     return try Functional(name: "resnet_like", input: input, output: x)
 }
 
+/// The Fashion CNN of `fashion --model cnn` (121,930 parameters), compiled the same way.
+private func fashionCNN() -> Sequential<Float> {
+    setRandomSeed(2026)
+    let model = Sequential<Float>(inputShape: [28, 28]) {
+        Reshape([28, 28, 1])
+        Conv2D(inputChannels: 1, filters: 32, kernelSize: (3, 3), activation: .relu)
+        MaxPooling2D(poolSize: (2, 2))
+        Conv2D(inputChannels: 32, filters: 64, kernelSize: (3, 3), activation: .relu)
+        MaxPooling2D(poolSize: (2, 2))
+        Flatten()
+        Dense(inputSize: 1600, outputSize: 64, activation: .relu)
+        Dense(inputSize: 64, outputSize: 10)
+    }
+    model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
+    return model
+}
+
 nonisolated(unsafe) private var dataset: FashionMNIST?
 
 private func fashionData() throws -> FashionMNIST {
@@ -73,6 +90,26 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: metrics, warmupIterations: 3, maxIterations: 50)) { benchmark in
         let data = try fashionData()
         let model = fashionModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.predict(data.test, batchSize: 1000))
+        }
+    }
+
+    Benchmark("CNN: one epoch (60,000 images, batch 32)",
+              configuration: .init(metrics: metrics, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 2)) { benchmark in
+        let data = try fashionData()
+        let model = fashionCNN()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try model.fit(data.train, epochs: 1, batchSize: 32, verbose: 0))
+        }
+    }
+
+    Benchmark("CNN: predict 10,000 test images",
+              configuration: .init(metrics: metrics, warmupIterations: 1, maxIterations: 20)) { benchmark in
+        let data = try fashionData()
+        let model = fashionCNN()
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try model.predict(data.test, batchSize: 1000))

@@ -1,0 +1,151 @@
+/// Where pooling windows sit on an NHWC image: their size and step, the padding before
+/// the first row and column (positions outside the image are skipped), and the output grid.
+struct PoolingGeometry: Sendable, Equatable {
+    var windowHeight: Int, windowWidth: Int
+    var strideHeight: Int, strideWidth: Int
+    var padTop: Int, padLeft: Int
+    var outputHeight: Int, outputWidth: Int
+}
+
+/// Max pooling in one pass over the input, remembering where each maximum came from, and
+/// the index moves its gradient needs: scatter-add (to the inputs) and gather (back).
+enum PoolingKernels {
+    /// Writes the maximum of each window and channel of `input` (NHWC `inputShape`) into
+    /// `output` (`[batch, outH, outW, channels]`) and the flat input offset of that maximum
+    /// (the first one on ties) into `winners`, when given (a tape needs them; inference
+    /// does not).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxPool<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, inputShape: [Int], geometry g: PoolingGeometry,
+        into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>?
+    ) {
+        if Scalar.self == Float.self {
+            maxPoolFloat(UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), inputShape: inputShape, geometry: g,
+                         into: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self), winners: winners)
+            return
+        }
+        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        var outputOffset = 0
+        for n in 0..<batch {
+            for oh in 0..<g.outputHeight {
+                let top = oh * g.strideHeight - g.padTop
+                let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
+                for ow in 0..<g.outputWidth {
+                    let left = ow * g.strideWidth - g.padLeft
+                    let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
+                    let best = output + outputOffset
+                    let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
+                    best.update(from: input + firstOffset, count: channels)
+                    if let winners {
+                        let winner = winners + outputOffset
+                        let firstIndex = Int32(truncatingIfNeeded: firstOffset)
+                        for c in 0..<channels { winner[c] = firstIndex &+ Int32(truncatingIfNeeded: c) }
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels
+                                if offset == firstOffset { continue }
+                                let source = input + offset
+                                let base = Int32(truncatingIfNeeded: offset)
+                                // Branch-free selects, so the channel loop vectorises.
+                                for c in 0..<channels {
+                                    let value = source[c], current = best[c]
+                                    let better = value > current
+                                    best[c] = better ? value : current
+                                    winner[c] = better ? base &+ Int32(truncatingIfNeeded: c) : winner[c]
+                                }
+                            }
+                        }
+                    } else {
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels
+                                if offset == firstOffset { continue }
+                                let source = input + offset
+                                for c in 0..<channels {
+                                    let value = source[c], current = best[c]
+                                    best[c] = value > current ? value : current
+                                }
+                            }
+                        }
+                    }
+                    outputOffset += channels
+                }
+            }
+        }
+    }
+
+    /// `maxPool` for `Float`, eight channels at a time in SIMD registers (compare and
+    /// select, no branches), then the remaining channels one by one.
+    static func maxPoolFloat(
+        _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry,
+        into output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?
+    ) {
+        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        let vectorChannels = channels - channels % 8
+        var outputOffset = 0
+        for n in 0..<batch {
+            for oh in 0..<g.outputHeight {
+                let top = oh * g.strideHeight - g.padTop
+                let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
+                for ow in 0..<g.outputWidth {
+                    let left = ow * g.strideWidth - g.padLeft
+                    let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
+                    let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
+                    var c = 0
+                    while c < vectorChannels {
+                        var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
+                        var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: firstOffset + c)) &+ lanes
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels + c
+                                let value = UnsafeRawPointer(input + offset).loadUnaligned(as: SIMD8<Float>.self)
+                                let better = value .> best
+                                best.replace(with: value, where: better)
+                                index.replace(with: SIMD8(repeating: Int32(truncatingIfNeeded: offset)) &+ lanes, where: better)
+                            }
+                        }
+                        UnsafeMutableRawPointer(output + outputOffset + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                        if let winners {
+                            UnsafeMutableRawPointer(winners + outputOffset + c).storeBytes(of: index, as: SIMD8<Int32>.self)
+                        }
+                        c += 8
+                    }
+                    for c in vectorChannels..<channels {
+                        var best = input[firstOffset + c], index = firstOffset + c
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels + c
+                                if input[offset] > best { best = input[offset]; index = offset }
+                            }
+                        }
+                        output[outputOffset + c] = best
+                        winners?[outputOffset + c] = Int32(truncatingIfNeeded: index)
+                    }
+                    outputOffset += channels
+                }
+            }
+        }
+    }
+
+    /// Adds each `values[i]` into `target[indices[i]]` (`target` initialised).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func scatterAdd<Scalar: TensorScalar>(
+        _ values: UnsafePointer<Scalar>, at indices: UnsafePointer<Int32>, count: Int,
+        into target: UnsafeMutablePointer<Scalar>
+    ) {
+        for i in 0..<count { target[Int(indices[i])] += values[i] }
+    }
+
+    /// `output[i] = source[indices[i]]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func gather<Scalar: TensorScalar>(
+        _ source: UnsafePointer<Scalar>, at indices: UnsafePointer<Int32>, count: Int,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        for i in 0..<count { output[i] = source[Int(indices[i])] }
+    }
+}
