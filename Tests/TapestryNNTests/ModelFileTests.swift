@@ -73,6 +73,42 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(loaded.modelDescription, model.modelDescription)
     }
 
+    func testConvolutionalModelRoundTripsBitIdentically() throws {
+        setRandomSeed(3)
+        let model = Sequential<Float>(name: "cnn", inputShape: [8, 7]) {
+            Reshape([8, 7, 1])
+            Conv2D(inputChannels: 1, filters: 4, kernelSize: (3, 2), strides: (1, 2), padding: .same, activation: .relu)
+            BatchNormalization(featureCount: 4, momentum: 0.9, epsilon: 1e-3)
+            MaxPooling2D(poolSize: (2, 2))
+            Conv2D(inputChannels: 4, filters: 6, kernelSize: (2, 2), dilation: (1, 1))
+            AveragePooling2D(poolSize: (2, 1), strides: (1, 1), padding: .same)
+            Dropout(rate: 0.25)
+            GlobalAveragePooling2D()
+            Dense(inputSize: 6, outputSize: 3)
+        }
+        // Moving statistics away from their initial values, so that loading them matters.
+        model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true))
+        try model.fit(samples([16, 8, 7], seed: 4), Tensor<Int32>(shape: [16], scalars: (0..<16).map { Int32($0 % 3) }),
+                      epochs: 2, batchSize: 8, verbose: 0)
+        let loaded = try assertRoundTrip(model, input: samples([5, 8, 7], seed: 5))
+        XCTAssertTrue(loaded.namedParameters.contains { $0.name.hasSuffix("moving_mean") }, "\(loaded.namedParameters.map(\.name))")
+        XCTAssertEqual(loaded.modelDescription, model.modelDescription)
+    }
+
+    func testCorruptConvolutionConfigurationsAreErrors() throws {
+        setRandomSeed(3)
+        let model = Sequential<Float>(name: "cnn", inputShape: [6, 6, 1]) {
+            Conv2D(inputChannels: 1, filters: 2, kernelSize: (3, 3))
+            Dropout(rate: 0.5)
+        }
+        let json = try model.architectureJSON()
+        for (good, bad) in [("\"kernel_size\":[3,3]", "\"kernel_size\":[3,0]"), ("\"padding\":\"valid\"", "\"padding\":\"full\""),
+                            ("\"rate\":0.5", "\"rate\":1.5"), ("\"filters\":2", "\"filters\":-2")] {
+            XCTAssertTrue(json.contains(good), "\(good) in \(json)")
+            XCTAssertThrowsError(try Model<Float>.architecture(fromJSON: Array(json.replacingOccurrences(of: good, with: bad).utf8), source: "test"), bad)
+        }
+    }
+
     func testResidualNestedAndSharedGraphsRoundTripBitIdentically() throws {
         setRandomSeed(3)
         // Residual.
