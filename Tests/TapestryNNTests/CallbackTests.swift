@@ -152,6 +152,6 @@ extension CallbackTests {
         XCTAssertLessThan(history["loss"].last ?? .nan, history["loss"].first ?? .nan)
         XCTAssertTrue(Set(history.metricNames).isSuperset(of: ["f1_score", "top_k_categorical_accuracy", "val_f1_score"]), "\(history.metricNames)")
         let header = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").first.map(String.init)
-        XCTAssertEqual(header, "epoch,accuracy,f1_score,loss,top_k_categorical_accuracy,val_accuracy,val_f1_score,val_loss,val_top_k_categorical_accuracy")
+        XCTAssertEqual(header, "epoch,accuracy,f1_score,learning_rate,loss,top_k_categorical_accuracy,val_accuracy,val_f1_score,val_loss,val_top_k_categorical_accuracy")
     }
 }

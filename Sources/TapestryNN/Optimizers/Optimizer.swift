@@ -16,6 +16,15 @@ public protocol Optimizer<Scalar>: AnyObject {
 
     /// Applies one step to each parameter with its gradient (same order, same shapes).
     func update(_ parameters: [Parameter<Scalar>], with gradients: [Tensor<Scalar>])
+
+    /// Whether the learning rate follows a schedule rather than staying constant (then
+    /// `fit` logs it, as Keras does).
+    var followsSchedule: Bool { get }
+}
+
+extension Optimizer {
+    /// A constant rate.
+    public var followsSchedule: Bool { false }
 }
 
 /// An optimizer whose state a checkpoint can save and restore, so training resumes

@@ -45,6 +45,9 @@ open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: 
         set { schedule = newValue }
     }
 
+    /// Whether `schedule` is more than a constant.
+    public var followsSchedule: Bool { !(schedule is Double) }
+
     /// The state of a parameter before its first step.
     open func makeState(for value: Tensor<Scalar>) -> State {
         fatalError("\(name): a ParameterwiseOptimizer subclass must override makeState(for:)")

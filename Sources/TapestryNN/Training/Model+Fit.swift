@@ -9,11 +9,13 @@ extension Model {
     public func fit(
         _ x: Tensor<Scalar>, _ y: Tensor<Int32>, epochs: Int = 1, batchSize: Int = 32,
         validationSplit: Double = 0, validationData: (x: Tensor<Scalar>, y: Tensor<Int32>)? = nil,
-        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+        shuffle: Bool = true, classWeights: [Int: Double]? = nil, sampleWeights: Tensor<Scalar>? = nil,
+        callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
     ) throws -> History {
         let validation = try validationData.map { try dataset($0.x, .labels($0.y)) }
         return try fit(dataset(x, .labels(y)), epochs: epochs, batchSize: batchSize,
                        validationSplit: validationSplit, validationData: validation, shuffle: shuffle,
+                       classWeights: classWeights, sampleWeights: sampleWeights,
                        callbacks: callbacks, verbose: verbose, seed: seed)
     }
 
@@ -23,11 +25,13 @@ extension Model {
     public func fit(
         _ x: Tensor<Scalar>, _ y: Tensor<Scalar>, epochs: Int = 1, batchSize: Int = 32,
         validationSplit: Double = 0, validationData: (x: Tensor<Scalar>, y: Tensor<Scalar>)? = nil,
-        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+        shuffle: Bool = true, classWeights: [Int: Double]? = nil, sampleWeights: Tensor<Scalar>? = nil,
+        callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
     ) throws -> History {
         let validation = try validationData.map { try dataset($0.x, .values($0.y)) }
         return try fit(dataset(x, .values(y)), epochs: epochs, batchSize: batchSize,
                        validationSplit: validationSplit, validationData: validation, shuffle: shuffle,
+                       classWeights: classWeights, sampleWeights: sampleWeights,
                        callbacks: callbacks, verbose: verbose, seed: seed)
     }
 
@@ -41,6 +45,10 @@ extension Model {
     ///     held out to compute `val_` metrics after each epoch (as Keras does).
     ///   - validationData: separate validation samples (overrides `validationSplit`).
     ///   - shuffle: whether to shuffle the training samples every epoch.
+    ///   - classWeights: a weight per class (Keras's `class_weight`): each sample's loss is
+    ///     scaled by its class's weight (1 for classes not listed).
+    ///   - sampleWeights: a weight per sample (Keras's `sample_weight`), `[samples]`;
+    ///     multiplied with the class weights. Validation is not weighted.
     ///   - callbacks: hooks such as `EarlyStopping`, `ModelCheckpoint`, `TerminateOnNaN`.
     ///   - verbose: 0 silent, 1 a live progress bar (plain lines when not on a terminal),
     ///     2 one line per epoch.
@@ -50,7 +58,8 @@ extension Model {
     public func fit(
         _ data: some BatchSource<Scalar>, epochs: Int = 1, batchSize: Int = 32,
         validationSplit: Double = 0, validationData: (any BatchSource<Scalar>)? = nil,
-        shuffle: Bool = true, callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
+        shuffle: Bool = true, classWeights: [Int: Double]? = nil, sampleWeights: Tensor<Scalar>? = nil,
+        callbacks: [any Callback<Scalar>] = [], verbose: Int = 1, seed: UInt64? = nil
     ) throws -> History {
         let configuration = try requireConfiguration(for: "fit")
         guard epochs >= 0 else { throw ModelError.invalidArgument("fit: epochs must be ≥ 0, got \(epochs)") }
@@ -62,6 +71,8 @@ extension Model {
         guard data.sampleCount > 0 else { throw ModelError.emptyDataset(operation: "fit") }
         let outputShape = try validate(sampleShape: data.sampleShape, operation: "fit")
         let targets = try preparedTargets(data, loss: configuration.loss, outputShape: outputShape)
+        let weights = try Self.weights(classWeights: classWeights, sampleWeights: sampleWeights, targets: targets,
+                                       loss: configuration.loss)
 
         // Keras holds out the last samples, before shuffling.
         let heldOut = validationData == nil ? Int(Double(data.sampleCount) * validationSplit) : 0
@@ -84,6 +95,9 @@ extension Model {
         var history = History()
         let reporter = ProgressReporter(verbosity: verbose, epochs: epochs)
         for callback in callbacks { try callback.trainingWillBegin(model: self) }
+        // The learning rate is logged (History, progress bar) when something changes it.
+        let logsLearningRate = configuration.optimizer.followsSchedule
+            || callbacks.contains { $0 is LearningRateScheduler<Scalar> || $0 is ReduceLROnPlateau<Scalar> }
 
         training: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let start = DispatchTime.now()
@@ -98,7 +112,8 @@ extension Model {
                     let inputs = data.inputs(at: batchIndices)
                     let batchTargets = targets.gathering(atIndices: Array(batchIndices))
                     let (loss, predictions, gradients) = try trainingStep(
-                        inputs: inputs, targets: batchTargets, parameters: parameters, loss: configuration.loss)
+                        inputs: inputs, targets: batchTargets, weights: weights?.gathering(atIndices: Array(batchIndices)),
+                        parameters: parameters, loss: configuration.loss)
                     for callback in callbacks {
                         if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
                             return reason
@@ -107,7 +122,8 @@ extension Model {
                     configuration.optimizer.update(parameters, with: gradients)
                     lossMean.add(total: Double(loss) * Double(batchIndices.count), count: batchIndices.count)
                     for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
-                    bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: ""))
+                    bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
+                                + (logsLearningRate ? [("learning_rate", configuration.optimizer.learningRate)] : []))
                 }
                 return nil
             }
@@ -122,6 +138,7 @@ extension Model {
                 logs += result.logs(prefix: "val_")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            if logsLearningRate { logs.append(("learning_rate", configuration.optimizer.learningRate)) }
             bar.finish(metrics: logs)
             let record = History.Epoch(epoch: epoch, metrics: Dictionary(logs, uniquingKeysWith: { $1 }), seconds: seconds)
             history.epochs.append(record)
@@ -163,7 +180,7 @@ extension Model {
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
         let parameters = trainableParameters
         let (loss, _, gradients) = try LearningPhase.training {
-            try trainingStep(inputs: batch.inputs, targets: targets, parameters: parameters, loss: configuration.loss)
+            try trainingStep(inputs: batch.inputs, targets: targets, weights: nil, parameters: parameters, loss: configuration.loss)
         }
         configuration.optimizer.update(parameters, with: gradients)
         return Double(loss)
@@ -174,12 +191,16 @@ extension Model {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func trainingStep(
-        inputs: Tensor<Scalar>, targets: Targets<Scalar>, parameters: [Parameter<Scalar>], loss: any Loss
+        inputs: Tensor<Scalar>, targets: Targets<Scalar>, weights: Tensor<Scalar>?, parameters: [Parameter<Scalar>], loss: any Loss
     ) throws -> (loss: Scalar, predictions: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
         var predictions = inputs
         let pass = try recordedPass(at: parameters, detectingAnomalies: detectsAnomalies) { _ in
             predictions = self(inputs)
-            return loss(predictions: predictions, targets: targets)
+            guard let weights else { return loss(predictions: predictions, targets: targets) }
+            guard let weighted = loss(predictions: predictions, targets: targets, sampleWeights: weights) else {
+                throw ModelError.invalidArgument("fit: the loss \(loss.name) has no per-sample losses, so it cannot weight samples")
+            }
+            return weighted
         }
         return (pass.value.scalar, predictions.detached(), pass.watched.map { pass.gradients[$0] })
     }
@@ -209,6 +230,25 @@ extension Model {
     /// Records one step on a batch of labelled samples; see `recordStep(inputs:targets:)`.
     public func recordStep(inputs: Tensor<Scalar>, labels: Tensor<Int32>) throws -> RecordedStep<Scalar> {
         try recordStep(inputs: inputs, targets: .labels(labels))
+    }
+
+    /// Each training sample's weight from class and sample weights, or `nil` for none.
+    static func weights(
+        classWeights: [Int: Double]?, sampleWeights: Tensor<Scalar>?, targets: Targets<Scalar>, loss: any Loss
+    ) throws -> Tensor<Scalar>? {
+        guard classWeights != nil || sampleWeights != nil else { return nil }
+        var weights = classWeights.map { targets.sampleWeights(classWeights: $0) } ?? Tensor(ones: [targets.sampleCount])
+        if let sampleWeights {
+            guard sampleWeights.shape == [targets.sampleCount] else {
+                throw ModelError.invalidArgument(
+                    "fit: sampleWeights must be [\(targets.sampleCount)] (one per sample), got \(sampleWeights.shape)")
+            }
+            weights = weights * sampleWeights.detached()
+        }
+        guard weights.isFinite, weights.scalars.allSatisfy({ $0 >= 0 }) else {
+            throw ModelError.invalidArgument("fit: class and sample weights must be finite and non-negative")
+        }
+        return weights
     }
 
     /// `[("loss", …), ("accuracy", …)]` with the prefix on each name.
