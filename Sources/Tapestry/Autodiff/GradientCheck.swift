@@ -20,6 +20,9 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         public let maximumRelativeError: Double
         /// The first element outside `atol + rtol · |numeric|`, if any.
         public let firstMismatch: Mismatch?
+        /// The largest `|analytic|` over the input's elements: `0` when the checked
+        /// derivative vanishes there (a second derivative of a piecewise-linear op).
+        public let maximumAnalyticMagnitude: Double
     }
 
     /// One report per input, in order.
@@ -85,11 +88,20 @@ public func gradcheck(
         precondition(value.shape == output.shape, "gradcheck: the function's output shape changed from \(output.shape) to \(value.shape)")
         return value.withUnsafeScalars { y in cotangent.withUnsafeScalars { v in zip(y, v).reduce(0) { $0 + $1.0 * $1.1 } } }
     }
+    return finiteDifferenceReport(analytic: analytic, at: points, epsilon: epsilon,
+                                  absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance,
+                                  of: contracted)
+}
 
-    // Numeric: central differences, one element at a time.
+/// Compares `analytic` (one derivative per input) with central differences of the scalar
+/// function `contracted` at `points`, element by element.
+func finiteDifferenceReport(
+    analytic: [Tensor<Double>], at points: [Tensor<Double>], epsilon: Double,
+    absoluteTolerance: Double, relativeTolerance: Double, of contracted: ([Tensor<Double>]) -> Double
+) -> GradientCheckReport {
     var reports: [GradientCheckReport.InputReport] = []
     for (position, point) in points.enumerated() {
-        var maximumAbsolute = 0.0, maximumRelative = 0.0
+        var maximumAbsolute = 0.0, maximumRelative = 0.0, magnitude = 0.0
         var mismatch: GradientCheckReport.Mismatch?
         let analyticScalars = analytic[position].scalars
         for element in 0..<point.scalarCount {
@@ -101,13 +113,15 @@ public func gradcheck(
             let numeric = (plus - minus) / (2 * epsilon)
             let error = abs(analyticScalars[element] - numeric)
             maximumAbsolute = max(maximumAbsolute, error)
+            magnitude = max(magnitude, abs(analyticScalars[element]))
             let scale = max(abs(numeric), abs(analyticScalars[element]))
             if scale > 0 { maximumRelative = max(maximumRelative, error / scale) }
             if mismatch == nil && !(error <= absoluteTolerance + relativeTolerance * abs(numeric)) {
                 mismatch = .init(index: multiIndex(element, in: point.shape), analytic: analyticScalars[element], numeric: numeric)
             }
         }
-        reports.append(.init(maximumAbsoluteError: maximumAbsolute, maximumRelativeError: maximumRelative, firstMismatch: mismatch))
+        reports.append(.init(maximumAbsoluteError: maximumAbsolute, maximumRelativeError: maximumRelative,
+                             firstMismatch: mismatch, maximumAnalyticMagnitude: magnitude))
     }
     return GradientCheckReport(inputs: reports)
 }
