@@ -37,6 +37,9 @@ public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
     /// The `derivativeOrder` given to the entries recorded now: 0 in the forward pass, one
     /// more than the swept output's during a backward sweep that creates a graph.
     var recordingOrder = 0
+    /// Whether a sweep that creates a graph has recorded here (only then do entries look
+    /// up their operands' orders).
+    var hasBackwardEntries = false
     /// The entries whose pullback cannot be differentiated (see
     /// `Tensor.differentiable(_:operands:isOnceDifferentiable:forward:pullback:)`).
     var onceDifferentiable: Set<Int> = []
@@ -128,14 +131,17 @@ extension Tape where Scalar: TensorScalar {
         let index = entries.count
         var needed = NeededGradients()
         var operandIndices = [Int](repeating: -1, count: operands.count)
+        var order = recordingOrder
         for (position, operand) in operands.enumerated() {
             guard let node = operand.node, node.tape === self else { continue }
             operandIndices[position] = node.index
             if node.requiresGradient { needed.insert(position) }
+            // An op on a derivative belongs to that derivative's computation.
+            if hasBackwardEntries { order = Swift.max(order, entries[node.index].derivativeOrder) }
         }
         entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil,
                                  operands: operandIndices, shape: output.shape, label: currentLabel,
-                                 derivativeOrder: recordingOrder))
+                                 derivativeOrder: order))
         pullbacks.append(pullback)
         needs.append(needed)
         if detectsAnomalies && firstAnomaly == nil && !output.isFinite {
@@ -152,8 +158,9 @@ extension Tape where Scalar: TensorScalar {
         _ op: String, operandIndices: [Int], output: Tensor<Scalar>, pullback: @escaping SelectivePullback
     ) -> Tensor<Scalar> {
         let index = entries.count
+        let order = operandIndices.lazy.filter { $0 >= 0 }.map { self.entries[$0].derivativeOrder }.reduce(recordingOrder, Swift.max)
         entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil, operands: operandIndices,
-                                 shape: output.shape, label: currentLabel, derivativeOrder: recordingOrder))
+                                 shape: output.shape, label: currentLabel, derivativeOrder: order))
         pullbacks.append(pullback)
         needs.append(NeededGradients(operandIndices.indices.filter { operandIndices[$0] >= 0 }))
         var tracked = output
@@ -233,7 +240,10 @@ extension Tape where Scalar: TensorScalar {
         // recorded; with it, everything they compute is recorded, one order higher.
         let wasRecording = isRecording, outerOrder = recordingOrder
         isRecording = createGraph
-        if createGraph { recordingOrder = entries[node.index].derivativeOrder + 1 }
+        if createGraph {
+            recordingOrder = entries[node.index].derivativeOrder + 1
+            hasBackwardEntries = true
+        }
         defer {
             isRecording = wasRecording
             recordingOrder = outerOrder

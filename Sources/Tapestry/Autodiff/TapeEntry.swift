@@ -34,7 +34,8 @@ public struct TapeEntry: Sendable, Hashable {
     /// (see `Tape.withLabel(_:_:)`); nested labels are joined with `/`.
     public let label: String?
     /// `0` for the forward computation; `k ≥ 1` for an op recorded by a backward sweep that
-    /// builds a graph (`createGraph: true`) of order `k`: the first derivative's ops have
+    /// builds a graph (`createGraph: true`) of order `k`, or applied to such an op's result:
+    /// the first derivative's ops (and, say, a gradient penalty computed from it) have
     /// order 1, the ops of a gradient of those have order 2, and so on.
     public let derivativeOrder: Int
 
