@@ -133,7 +133,11 @@ extension Tape where Scalar: TensorScalar {
         var operandIndices = [Int](repeating: -1, count: operands.count)
         var order = recordingOrder
         for (position, operand) in operands.enumerated() {
-            guard let node = operand.node, node.tape === self else { continue }
+            guard let node = operand.node else { continue }
+            guard node.tape === self else {
+                if let other = node.tape, other.isRecording { mixedTapes(op, operand: position, shape: operand.shape) }
+                continue
+            }
             operandIndices[position] = node.index
             if node.requiresGradient { needed.insert(position) }
             // An op on a derivative belongs to that derivative's computation.
@@ -150,6 +154,18 @@ extension Tape where Scalar: TensorScalar {
         var tracked = output
         tracked.node = TapeNode(tape: self, index: index, requiresGradient: !needed.isEmpty)
         return tracked
+    }
+
+    /// Traps: an op's operand is tracked by another tape that is recording too, so the op
+    /// would be recorded here with that operand as a constant and the other tape's
+    /// gradients through it would be silently wrong.
+    private func mixedTapes(_ op: String, operand position: Int, shape: [Int]) -> Never {
+        preconditionFailure("""
+            \(op): operand \(position) (shape \(shape)) is recorded on another tape that is also recording; \
+            an op cannot join two tapes. To differentiate inside a computation recorded on a tape (a gradient \
+            penalty, a Hessian), give the inner gradient an input tracked on that tape (tape.watch(x)), or nest \
+            the transforms (gradient(at:of:) inside gradient(at:of:) share one tape)
+            """)
     }
 
     /// Appends an op over entries given by index (`-1`: untracked) and returns `output`
