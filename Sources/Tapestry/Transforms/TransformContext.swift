@@ -35,6 +35,24 @@ func differentiating<Scalar: TensorScalar, Result>(
 }
 
 extension Tape where Scalar: TensorScalar {
+    /// Runs `body` with this tape as the one the functional transforms called in it
+    /// (`gradient(at:of:)`, `hessian(at:of:)`, …) record on: they sweep with
+    /// `createGraph: true`, so what they return stays differentiable on this tape — a
+    /// gradient penalty in a loss, for example. TapestryNN's `valueWithGradient` runs its
+    /// body so.
+    ///
+    /// ```swift
+    /// let tape = Tape<Double>()
+    /// let w = tape.watch(Tensor([0.5, -1]), name: "w")
+    /// let penalty = tape.enclosingTransforms {
+    ///     gradient(at: Tensor<Double>([1, 2])) { x in (x * w).sum().squared() }.squared().sum()
+    /// }
+    /// let dw = tape.gradient(of: penalty, wrt: w)   // through the inner gradient
+    /// ```
+    public func enclosingTransforms<Result>(_ body: () throws -> Result) rethrows -> Result {
+        try TransformContext.$active.withValue(.init(tape: self)) { try body() }
+    }
+
     /// `point` as a new variable of this tape: a leaf if it is not recorded here, else an
     /// identity op (`watch`) over its entry, through which gradients flow on.
     func watchingAgain(_ point: Tensor<Scalar>) -> Tensor<Scalar> {
