@@ -55,6 +55,14 @@ final class HigherOrderTrainingTests: XCTestCase {
         XCTAssertGreaterThan(steps, 2, "Newton should need a few steps from zero")
         XCTAssertTrue(w.isApproximatelyEqual(to: descended, tolerance: 1e-7), "Newton \(w) vs gradient descent \(descended)")
         XCTAssertLessThan(loss(w).scalar, loss(Tensor(zeros: [3])).scalar - 0.1)
+
+        // The core's transforms over tensors resolve here next to TapestryNN's
+        // valueWithGradient(at: [Parameter]) (used by the WGAN-GP test below).
+        let (value, slopes) = valueWithGradient(at: [w, Tensor(2.0)]) { loss($0[0]) * $0[1] }
+        XCTAssertEqual(value.scalar, 2 * loss(w).scalar, accuracy: 1e-12)
+        XCTAssertEqual(slopes[1].scalar, loss(w).scalar, accuracy: 1e-12)
+        XCTAssertLessThan(slopes[0].squared().sum().scalar, 1e-20)
+        XCTAssertEqual(valueWithGradient(at: w, of: loss).value.scalar, loss(w).scalar)
     }
 
     func testAWGANGradientPenaltyTrainsACritic() throws {

@@ -2,7 +2,7 @@ import XCTest
 import Tapestry
 
 /// The functional transforms, on functions whose derivatives are known in closed form.
-final class TransformTests: XCTestCase {
+final class DerivativeTransformsTests: XCTestCase {
     private func cube(_ x: Tensor<Double>) -> Tensor<Double> { x * x * x }
 
     func testDerivativesOfACubeToThirdOrder() {
