@@ -43,6 +43,22 @@ final class GradGradCheckTests: XCTestCase {
         }
     }
 
+    func testBothFormsOfEveryPullbackGiveTheSameFirstOrderGradient() {
+        // The fused first-order pullbacks (createGraph off) and the recorded ones (on).
+        for (name, function, inputs) in GradientCheckTests.cases() {
+            var gradients: [[Tensor<Double>]] = []
+            for createGraph in [false, true] {
+                let tape = Tape<Double>()
+                let watched = inputs.map { tape.watch($0) }
+                let output = function(watched)
+                gradients.append(tape.gradient(of: output, wrt: watched, createGraph: createGraph))
+            }
+            for (fused, recorded) in zip(gradients[0], gradients[1]) {
+                XCTAssertTrue(fused.isApproximatelyEqual(to: recorded, tolerance: 1e-12), name)
+            }
+        }
+    }
+
     func testTheMLPLossPassesGradgradcheck() {
         var g = SeededRandomNumberGenerator(seed: 5)
         let x = Tensor<Double>(randomUniform: [3, 6], using: &g)

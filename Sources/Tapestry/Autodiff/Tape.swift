@@ -15,6 +15,11 @@
 /// The backward sweep undoes broadcasting in one place: a pullback may return an operand's
 /// cotangent in the op's broadcast shape, and the sweep sums it over the broadcast axes
 /// down to the operand's recorded shape.
+///
+/// A sweep with `createGraph: true` records the ops it applies on the tape itself, so the
+/// gradients it returns are tracked and can be differentiated again (a Hessian, a gradient
+/// penalty); the functional transforms (`gradient(at:of:)`, `hessian(at:of:)`, …) build on
+/// it.
 public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
     /// A pullback maps the cotangent of an op's output to the cotangents of its operands
     /// (`nil` for an operand that needs no gradient).

@@ -65,6 +65,8 @@ public func pullback<Scalar: TensorScalar>(
 /// separate forward mode keeps one derivative rule per op — every op's differentiable
 /// pullback, already gradgradchecked — instead of a second, tangent rule per op that
 /// could drift from it; the cost is about two backward passes instead of one forward.
+/// The first sweep builds a graph, so an op declared once-differentiable on the path traps
+/// (naming it) when the second sweep reaches it.
 ///
 /// ```swift
 /// let (y, tangent) = jvp(at: Tensor<Double>([1, 2]), along: Tensor([1, 0])) { $0 * $0 }
