@@ -33,6 +33,18 @@ final class HigherOrderTapeTests: XCTestCase {
         XCTAssertGreaterThan(tape.entries.count, firstOrderCount + 1)
     }
 
+    func testASweepThatBuildsAGraphTracksItsSeedAsAConstant() {
+        let tape = Tape<Double>()
+        let x = tape.watch(Tensor(3.0), name: "x")
+        let slope = tape.gradient(of: (x * x).sum(), wrt: x, createGraph: true)   // sum of a scalar
+        XCTAssertTrue(slope.isTracked)
+        XCTAssertEqual(tape.gradient(of: slope, wrt: x).scalar, 2)
+        let seeds = tape.entries.filter { $0.kind == .constant && $0.name == "seed" }
+        XCTAssertEqual(seeds.map(\.derivativeOrder), [1])
+        // Broadcasting to its own shape keeps a tensor tracked (first order too).
+        XCTAssertEqual(tape.gradient(of: x.broadcast(to: []) * x, wrt: x).scalar, 6)
+    }
+
     func testAFirstOrderSweepRecordsAndKeepsNothing() {
         final class Token {}
         weak var released: Token?

@@ -85,19 +85,8 @@ extension Tensor where Scalar: TensorScalar {
             guard let recording = operands.lazy.compactMap({ $0.recordingTape }).first else {
                 return pullback(g, values, result, needs)
             }
-            // The cotangent tracked too (as a constant if it is not yet), so that every value
-            // the pullback computes with Tapestry's ops is tracked: an untracked cotangent
-            // back means the pullback bypassed the tape, and its derivative would be wrong.
-            let cotangent = g.isRecorded(on: recording) ? g : recording.constant(g, name: "\(name) cotangent")
-            let cotangents = pullback(cotangent, operands, recording.tracked(result, asEntry: index), needs)
-            for (position, cotangent) in cotangents.enumerated() where needs[position] && cotangent?.isTracked == false {
-                    preconditionFailure("""
-                        \(name): the custom op's pullback returned an untracked cotangent for operand \(position) \
-                        while differentiating with createGraph: it does not compute with Tapestry's ops, so it \
-                        cannot be differentiated again; declare the op with isOnceDifferentiable: true
-                        """)
-            }
-            return cotangents
+            // (The sweep traps if what comes back is untracked: the pullback bypassed the tape.)
+            return pullback(g, operands, recording.tracked(result, asEntry: index), needs)
         }
     }
 }

@@ -173,6 +173,18 @@ extension Tape where Scalar: TensorScalar {
             """)
     }
 
+    /// Traps: during a sweep that creates a graph, `entry`'s pullback returned an untracked
+    /// cotangent, so it computed with something the tape does not record and the derivative
+    /// of that cotangent would be silently wrong.
+    private func untrackedCotangent(_ entry: TapeEntry, operand position: Int) -> Never {
+        preconditionFailure("""
+            \(entry.op): its pullback returned an untracked cotangent for operand \(position) (shape \
+            \(entries[entry.operands[position]].shape)) while building a graph (createGraph): it does not compute \
+            with Tapestry's ops, so its gradient cannot be differentiated again; build the pullback from \
+            Tapestry's ops, or declare the custom op with isOnceDifferentiable: true
+            """)
+    }
+
     /// Appends an op over entries given by index (`-1`: untracked) and returns `output`
     /// tracked; for the sweep's own bookkeeping ops (see `onceDifferentiableCotangents`).
     func record(
@@ -269,9 +281,12 @@ extension Tape where Scalar: TensorScalar {
             isRecording = wasRecording
             recordingOrder = outerOrder
         }
+        // Building a graph, every cotangent is tracked — the seed too, as a constant if it is
+        // not already — so a pullback that returns an untracked one has bypassed the tape.
+        let trackedSeed = createGraph && !seed.isRecorded(on: self) ? constant(seed.detached(), name: "seed") : seed
         let count = entries.count
         var cotangents = [Tensor<Scalar>?](repeating: nil, count: count)
-        cotangents[node.index] = createGraph ? seed : seed.detached()
+        cotangents[node.index] = createGraph ? trackedSeed : seed.detached()
         let lowest = requested.min() ?? 0
         let keptOperations = requested.filter { $0 < count && entries[$0].kind == .operation }
         for index in stride(from: node.index, through: Swift.max(lowest, 0), by: -1) {
@@ -286,6 +301,7 @@ extension Tape where Scalar: TensorScalar {
                          "\(entry.op): pullback returned \(operandCotangents.count) cotangents for \(entry.operands.count) operands")
             for (position, (operand, returned)) in zip(entry.operands, operandCotangents).enumerated() {
                 guard operand >= 0, needed[position], var incoming = returned else { continue }
+                if createGraph && !incoming.isRecorded(on: self) { untrackedCotangent(entry, operand: position) }
                 let operandShape = entries[operand].shape
                 if incoming.shape != operandShape {
                     // Undo broadcasting: sum over the axes the operand was broadcast along.
