@@ -73,6 +73,21 @@ final class GradGradCheckTests: XCTestCase {
         XCTAssertTrue(report.passed, report.description)
     }
 
+    func testAOnceDifferentiableOpIsReportedNotTrapped() {
+        // A pullback that reads scalars directly, declared or not: the report names the op.
+        for declared in [true, false] {
+            let report = gradgradcheck({ xs in
+                Tensor.differentiable("raw_square", operands: [xs[0]], isOnceDifferentiable: declared) { $0[0] * $0[0] }
+                    pullback: { g, xs, _ in [Tensor(shape: xs[0].shape, scalars: zip(g.scalars, xs[0].scalars).map { 2 * $0 * $1 })] }
+                    .sum()
+            }, at: [Tensor([0.5, -1.0])])
+            XCTAssertFalse(report.passed)
+            XCTAssertEqual(report.onceDifferentiableOps, ["raw_square"])
+            XCTAssertTrue(report.description.contains("NOT TWICE DIFFERENTIABLE"))
+            XCTAssertTrue(report.description.contains("raw_square"))
+        }
+    }
+
     func testAWrongSecondDerivativeIsCaught() {
         // A custom cube whose pullback is right at first order but built so its own
         // derivative is wrong: 3x² written as 3·x·(untracked x).

@@ -85,7 +85,7 @@ extension Tensor where Scalar: TensorScalar {
             guard let recording = operands.lazy.compactMap({ $0.recordingTape }).first else {
                 return pullback(g, values, result, needs)
             }
-            // (The sweep traps if what comes back is untracked: the pullback bypassed the tape.)
+            // (What comes back untracked bypassed the tape: the sweep puts it behind a barrier.)
             return pullback(g, operands, recording.tracked(result, asEntry: index), needs)
         }
     }

@@ -11,7 +11,9 @@
 /// `|analytic − numeric| ≤ atol + rtol · |numeric|`.
 ///
 /// Where the second derivative vanishes (ReLU away from 0, `max`, linear ops) both sides
-/// are 0; `maximumAnalyticMagnitude` of each input says so.
+/// are 0; `maximumAnalyticMagnitude` of each input says so. If an op on the way is
+/// once-differentiable, the report fails and names it in `onceDifferentiableOps` instead
+/// of trapping.
 ///
 /// ```swift
 /// let report = gradgradcheck({ xs in (xs[0] * xs[0] * xs[1]).sin() },
@@ -57,6 +59,10 @@ public func gradgradcheck(
     // Analytic: a sweep that creates a graph, then a sweep of the contracted gradient.
     let tape = Tape<Double>()
     let (contracted, watched) = contractedGradient(points, on: tape, createGraph: true)
+    if !tape.onceDifferentiableOps.isEmpty {
+        // A second sweep would reach a barrier and trap: report the ops instead.
+        return GradientCheckReport(inputs: [], onceDifferentiableOps: tape.onceDifferentiableOps)
+    }
     let analytic = contracted.isRecorded(on: tape)
         ? tape.gradient(of: contracted, wrt: watched)
         : points.map { Tensor(zeros: $0.shape) }      // the gradient does not depend on the inputs

@@ -25,15 +25,31 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         public let maximumAnalyticMagnitude: Double
     }
 
-    /// One report per input, in order.
+    /// One report per input, in order (none when `onceDifferentiableOps` stopped the check).
     public let inputs: [InputReport]
 
-    /// Whether every element of every input is within tolerance.
-    public var passed: Bool { inputs.allSatisfy { $0.firstMismatch == nil } }
+    /// For `gradgradcheck`: the ops whose pullback is not differentiable (declared
+    /// once-differentiable, or computing with kernels the tape does not record), found on
+    /// the way; the second derivatives are then not checked. Empty for `gradcheck`.
+    public let onceDifferentiableOps: [String]
+
+    /// Whether every element of every input is within tolerance (and no op was found
+    /// once-differentiable).
+    public var passed: Bool { onceDifferentiableOps.isEmpty && inputs.allSatisfy { $0.firstMismatch == nil } }
+
+    /// A report of `inputs`, with the once-differentiable ops that stopped a second-order check.
+    init(inputs: [InputReport], onceDifferentiableOps: [String] = []) {
+        self.inputs = inputs
+        self.onceDifferentiableOps = onceDifferentiableOps
+    }
 
     /// One line per input, for example `input 0: max abs error 2.1e-10, max rel error 3.4e-9, ok`.
     public var description: String {
-        inputs.enumerated().map { position, input in
+        if !onceDifferentiableOps.isEmpty {
+            return "NOT TWICE DIFFERENTIABLE: the pullback of " + onceDifferentiableOps.joined(separator: ", ")
+                + " cannot be differentiated (once-differentiable)"
+        }
+        return inputs.enumerated().map { position, input in
             let verdict = input.firstMismatch.map {
                 "MISMATCH at \($0.index): analytic \($0.analytic), numeric \($0.numeric)"
             } ?? "ok"

@@ -48,6 +48,8 @@ public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
     /// The entries whose pullback cannot be differentiated (see
     /// `Tensor.differentiable(_:operands:isOnceDifferentiable:forward:pullback:)`).
     var onceDifferentiable: Set<Int> = []
+    /// The ops whose cotangents a sweep that built a graph put behind a barrier, in order.
+    var onceDifferentiableOps: [String] = []
 
     /// When true, each recorded op's output and each pullback's cotangents are checked for
     /// NaN and infinity, and the first offender is kept in `firstAnomaly` (in the spirit
@@ -173,18 +175,6 @@ extension Tape where Scalar: TensorScalar {
             """)
     }
 
-    /// Traps: during a sweep that creates a graph, `entry`'s pullback returned an untracked
-    /// cotangent, so it computed with something the tape does not record and the derivative
-    /// of that cotangent would be silently wrong.
-    private func untrackedCotangent(_ entry: TapeEntry, operand position: Int) -> Never {
-        preconditionFailure("""
-            \(entry.op): its pullback returned an untracked cotangent for operand \(position) (shape \
-            \(entries[entry.operands[position]].shape)) while building a graph (createGraph): it does not compute \
-            with Tapestry's ops, so its gradient cannot be differentiated again; build the pullback from \
-            Tapestry's ops, or declare the custom op with isOnceDifferentiable: true
-            """)
-    }
-
     /// Appends an op over entries given by index (`-1`: untracked) and returns `output`
     /// tracked; for the sweep's own bookkeeping ops (see `onceDifferentiableCotangents`).
     func record(
@@ -282,7 +272,8 @@ extension Tape where Scalar: TensorScalar {
             recordingOrder = outerOrder
         }
         // Building a graph, every cotangent is tracked — the seed too, as a constant if it is
-        // not already — so a pullback that returns an untracked one has bypassed the tape.
+        // not already — so a pullback that returns an untracked one has bypassed the tape
+        // (its cotangent goes behind a barrier; see OnceDifferentiable.swift).
         let trackedSeed = createGraph && !seed.isRecorded(on: self) ? constant(seed.detached(), name: "seed") : seed
         let count = entries.count
         var cotangents = [Tensor<Scalar>?](repeating: nil, count: count)
@@ -301,13 +292,16 @@ extension Tape where Scalar: TensorScalar {
                          "\(entry.op): pullback returned \(operandCotangents.count) cotangents for \(entry.operands.count) operands")
             for (position, (operand, returned)) in zip(entry.operands, operandCotangents).enumerated() {
                 guard operand >= 0, needed[position], var incoming = returned else { continue }
-                if createGraph && !incoming.isRecorded(on: self) { untrackedCotangent(entry, operand: position) }
                 let operandShape = entries[operand].shape
                 if incoming.shape != operandShape {
                     // Undo broadcasting: sum over the axes the operand was broadcast along.
                     precondition(Broadcasting.broadcasts(operandShape, to: incoming.shape),
                                  "\(entry.op): pullback returned shape \(incoming.shape) for an operand of shape \(operandShape)")
                     incoming = incoming.summed(toShape: operandShape)
+                }
+                if createGraph && !incoming.isRecorded(on: self) {
+                    // The pullback bypassed the tape: first order is right, second would not be.
+                    incoming = behindBarrier(incoming, of: entry, cotangent: cotangent)
                 }
                 if detectsAnomalies && firstAnomaly == nil && !incoming.isFinite {
                     firstAnomaly = Anomaly(entry: entry, phase: .backward)
