@@ -7,9 +7,9 @@ import TapestryViz
 /// ops (recorded by a backward sweep with `createGraph`) and the second derivative's ops,
 /// each in its own colour.
 enum HessianPicture {
-    /// f(x) = x₀² · x₁ + sin x₁, whose Hessian at (1, 2) is [[2x₁, 2x₀], [2x₀, −sin x₁]].
+    /// f(x) = Σᵢ sin xᵢ · Σⱼ xⱼ, whose Hessian is `Hᵢⱼ = cos xᵢ + cos xⱼ − δᵢⱼ · Σₖ xₖ · sin xᵢ`.
     static func function(_ x: Tensor<Double>) -> Tensor<Double> {
-        x[0].squared() * x[1] + x[1].sin()
+        (x.sin() * x.sum()).sum()
     }
 
     /// The tape of `hessian(at:of:)` at (1, 2), drawn up to the Hessian.
@@ -17,7 +17,7 @@ enum HessianPicture {
         let tape = Tape<Double>()
         let x = tape.watch(Tensor([1, 2]), name: "x")
         _ = hessian(at: x, of: function)     // x is tracked: everything is recorded on `tape`
-        return try TapeGraph(tape: tape, title: "The Hessian of f(x) = x₀²·x₁ + sin x₁ at (1, 2), recorded on one tape")
+        return try TapeGraph(tape: tape, title: "The Hessian of f(x) = Σ sin xᵢ · Σ xⱼ at (1, 2), recorded on one tape")
     }
 
     /// Writes `hessian.svg` into `folder`.
