@@ -16,6 +16,10 @@ extension TapeGraph {
         for entry in entries {
             for operand in entry.inputs where operand < entries.count {
                 var attributes = edges.attributes(from: operand)
+                // An edge into an op a backward sweep recorded takes that sweep's colour.
+                if entry.isBackward, attributes["color"] == nil {
+                    attributes["color"] = .string(Palette.backwardBorder(order: entry.derivativeOrder).hex)
+                }
                 // A rank of slack between layers lets the next layer's parameters sit below
                 // the previous layer, so the clusters stack instead of stepping sideways.
                 let tailGroup = grouping.groupOfEntry[operand], headGroup = grouping.groupOfEntry[entry.index]
@@ -44,6 +48,13 @@ extension TapeGraph {
         var attributes: DOTAttributes = [:]
         switch entry.kind {
         case .operation:
+            if entry.isBackward {
+                // Recorded by a backward sweep that built a graph: coloured by its order.
+                attributes = ["fillcolor": .string(Palette.backwardFill(order: entry.derivativeOrder).hex),
+                              "color": .string(Palette.backwardBorder(order: entry.derivativeOrder).hex)]
+                lines.append(HTMLLabel.text(Self.orderText(entry.derivativeOrder), size: 8,
+                                            color: Palette.backwardBorder(order: entry.derivativeOrder)))
+            }
             if entry.index == outputIndex {
                 attributes = ["fillcolor": .string(Palette.outputFill.hex), "color": .string(Palette.outputBorder.hex),
                               "penwidth": 2]
@@ -77,6 +88,12 @@ extension TapeGraph {
     static func stacked(_ lines: [String]) -> String {
         "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"0\">"
             + lines.map { "<TR><TD>" + $0 + "</TD></TR>" }.joined() + "</TABLE>"
+    }
+
+    /// What recorded an op of derivative `order ≥ 1`: `backward ∂¹`, `backward ∂²`, …
+    static func orderText(_ order: Int) -> String {
+        let superscripts: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        return "backward ∂" + String(String(order).compactMap { $0.wholeNumberValue.map { superscripts[$0] } })
     }
 
     /// `(2, 64)`, or `scalar` for a rank-0 shape.

@@ -9,17 +9,35 @@ extension TapeGraph {
             let n = self.entries.filter { $0.kind == kind }.count
             return "\(n) \(noun)\(n == 1 ? "" : "s")"
         }
-        let summary = "\(entries.count) entries: " + count(.operation, "op") + ", "
+        let backward = entries.filter { $0.kind == .operation && $0.isBackward }.count
+        let summary = "\(entries.count) entries: " + count(.operation, "op")
+            + (backward > 0 ? " (\(backward) recorded by backward sweeps)" : "") + ", "
             + count(.variable, "parameter") + ", " + count(.constant, "constant")
             + (collapsesLayers ? "; one node per layer" : "")
         var lines = [
             HTMLLabel.text(title, size: 14, bold: true), HTMLLabel.text(summary, size: 9, color: ChartTheme.mutedText),
         ]
+        if backward > 0 { lines += derivativeOrderKey() }
         if let gradientNorms { lines += gradientKey(gradientNorms) }
         // The empty last row keeps the first nodes clear of the heading.
         return "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\">"
             + lines.map { "<TR>" + HTMLLabel.cell($0, [("ALIGN", "LEFT")]) + "</TR>" }.joined()
             + "<TR>" + HTMLLabel.cell("", [("HEIGHT", "8")]) + "</TR></TABLE>"
+    }
+
+    /// The key to the ops' colours on a tape with ops recorded by backward sweeps: forward
+    /// ops, then one row per derivative order present.
+    func derivativeOrderKey() -> [String] {
+        let orders = Set(entries.filter { $0.kind == .operation }.map(\.derivativeOrder)).sorted()
+        return orders.map { order in
+            guard order > 0 else {
+                return HTMLLabel.text("■ ", size: 10, color: Palette.opBorder, bold: true)
+                    + HTMLLabel.text("forward ops (white)", size: 9)
+            }
+            let meaning = order == 1 ? "the first derivative's ops" : "ops of derivative order \(order)"
+            return HTMLLabel.text("■ ", size: 10, color: Palette.backwardBorder(order: order), bold: true)
+                + HTMLLabel.text("\(Self.orderText(order)): \(meaning), recorded by a backward sweep (createGraph)", size: 9)
+        }
     }
 
     /// The colour key, an explanation of the numbers and how many parameters fall in each band.

@@ -20,6 +20,17 @@ extension TapeGraph {
         static let vanishingFill = RGBColor(hex: 0xD6E6F5)
         static let explodingFill = RGBColor(hex: 0xF9D9D6)
 
+        /// Ops recorded by backward sweeps that built a graph, by derivative order 1, 2, 3+:
+        /// purple, teal, rose (forward ops stay white).
+        static let backwardFills = [RGBColor(hex: 0xEEE5F8), RGBColor(hex: 0xDDF2EE), RGBColor(hex: 0xF9E1EA)]
+        static let backwardBorders = [RGBColor(hex: 0x7B52AB), RGBColor(hex: 0x2A8C80), RGBColor(hex: 0xB0456E)]
+
+        /// The fill of an op of derivative `order ≥ 1`.
+        static func backwardFill(order: Int) -> RGBColor { backwardFills[min(max(order, 1), 3) - 1] }
+
+        /// The border (and edge colour) of an op of derivative `order ≥ 1`.
+        static func backwardBorder(order: Int) -> RGBColor { backwardBorders[min(max(order, 1), 3) - 1] }
+
         static func color(_ band: GradientBand) -> RGBColor {
             switch band {
             case .vanishing: vanishing

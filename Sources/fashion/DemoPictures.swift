@@ -57,6 +57,7 @@ struct DemoPictures {
         try PredictionGallery(items: items, classNames: classNames, title: "Predictions on the first 15 test images", columns: 5)
             .write(to: folder.appendingPathComponent("predictions.svg"))
 
+        try HessianPicture.write(to: folder)
         announce("Wrote model.svg, tape.svg, training-curves.svg, confusion-matrix.svg and predictions.svg to \(folder.path)")
     }
 }

@@ -3,14 +3,13 @@ import Tapestry
 
 /// Every differentiable op, checked against central finite differences in Double.
 final class GradientCheckTests: XCTestCase {
-    private var generator = SeededRandomNumberGenerator(seed: 2026)
-
-    private func random(_ shape: [Int], in range: Range<Double> = -1..<1) -> Tensor<Double> {
-        Tensor(randomUniform: shape, in: range, using: &generator)
-    }
-
-    /// One row per op: a name, a function of the inputs, and the inputs.
-    private func cases() -> [(String, ([Tensor<Double>]) -> Tensor<Double>, [Tensor<Double>])] {
+    /// One row per op: a name, a function of the inputs, and the inputs (the same ones on
+    /// every call; `GradGradCheckTests` checks the same rows at second order).
+    static func cases() -> [(String, ([Tensor<Double>]) -> Tensor<Double>, [Tensor<Double>])] {
+        var generator = SeededRandomNumberGenerator(seed: 2026)
+        func random(_ shape: [Int], in range: Range<Double> = -1..<1) -> Tensor<Double> {
+            Tensor(randomUniform: shape, in: range, using: &generator)
+        }
         let positive = random([3, 4], in: 0.5..<2)
         // Values kept away from ReLU's kink, where finite differences are meaningless.
         let awayFromZero = random([3, 4], in: 0.1..<1) * Tensor([[1, -1, 1, -1]])
@@ -139,7 +138,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testEveryOpPassesGradcheck() {
-        let all = cases()
+        let all = Self.cases()
         for (name, function, inputs) in all {
             let report = gradcheck(function, at: inputs)
             XCTAssertTrue(report.passed, "\(name):\n\(report)")

@@ -50,6 +50,18 @@ final class ReleaseMessageTests: XCTestCase {
         }
     }
 
+    func testDifferentiatingAOnceDifferentiableGradientNamesTheOp() throws {
+        try assertTraps("onceDifferentiable", mentioning: ["Fatal error", "raw_square", "once-differentiable"])
+    }
+
+    func testACustomPullbackThatBypassesTheTapeNamesTheOp() throws {
+        try assertTraps("untrackedPullback", mentioning: ["raw_cube", "isOnceDifferentiable: true"])
+    }
+
+    func testAnOpJoiningTwoRecordingTapesTraps() throws {
+        try assertTraps("mixedTapes", mentioning: ["multiply", "[2]", "another tape"])
+    }
+
     func testMatmulOfMismatchedShapesNamesOpAndShapes() throws {
         try assertTraps("matmul", mentioning: ["Fatal error", "matmul", "[2, 3]", "[4, 5]"])
     }

@@ -330,6 +330,48 @@ final class TapeGraphTests: XCTestCase {
         XCTAssertTrue(try svg(empty).texts.contains("empty tape"))
     }
 
+    func testDoubleBackwardTapeTellsForwardOpsFromRecordedBackwardOps() throws {
+        // y = Σ x³; the gradient 3x² recorded (createGraph), then ∂/∂x of Σ 3x² recorded too.
+        let tape = Tape<Double>()
+        let x = tape.watch(Tensor([1, 2]), name: "x")
+        let y = (x * x * x).sum()
+        let forwardCount = tape.entries.count
+        let slope = tape.gradient(of: y, wrt: x, createGraph: true)
+        let curvature = tape.gradient(of: slope.sum(), wrt: x, createGraph: true)
+        XCTAssertEqual(curvature.scalars, [6, 12])
+        let graph = try TapeGraph(tape: tape, title: "grad of grad")
+        let statements = graph.makeGraph().statements
+        let orders = Set(tape.entries.map(\.derivativeOrder))
+        XCTAssertEqual(orders, [0, 1, 2])
+        for entry in tape.entries where entry.kind == .operation && entry.index != graph.outputIndex {
+            let fill = text(node("e\(entry.index)", in: statements)?["fillcolor"])
+            switch entry.derivativeOrder {
+            case 0: XCTAssertEqual(fill, "", "forward op \(entry.op) keeps the default white")
+            case 1: XCTAssertEqual(fill, "#eee5f8", "first-derivative op \(entry.op)")
+            default: XCTAssertEqual(fill, "#ddf2ee", "second-derivative op \(entry.op)")
+            }
+        }
+        XCTAssertTrue(tape.entries[..<forwardCount].allSatisfy { !$0.isBackward })
+        // Edges into backward ops take their order's colour.
+        let intoSecondOrder = edges(statements).filter { edge in
+            tape.entries[Int(edge.head.dropFirst())!].derivativeOrder == 2
+        }
+        XCTAssertFalse(intoSecondOrder.isEmpty)
+        XCTAssertTrue(intoSecondOrder.allSatisfy { text($0.attributes["color"]) == "#2a8c80" })
+        // The legend explains the colours and counts the recorded ops.
+        let document = try svg(graph)
+        let backward = tape.entries.filter { $0.kind == .operation && $0.isBackward }.count
+        XCTAssertTrue(document.texts.contains { $0.contains("(\(backward) recorded by backward sweeps)") })
+        XCTAssertTrue(document.texts.contains { $0.hasPrefix("backward ∂¹: the first derivative") })
+        XCTAssertTrue(document.texts.contains { $0.hasPrefix("backward ∂²: ops of derivative order 2") })
+        XCTAssertTrue(document.texts.contains("backward ∂²"), "a second-order node says so")
+        // A plain first-order tape has no such key.
+        let plain = Tape<Double>()
+        let z = plain.watch(Tensor([1, 2]), name: "z")
+        _ = plain.gradient(of: (z * z).sum(), wrt: z)
+        XCTAssertFalse(try svg(try TapeGraph(tape: plain)).texts.contains { $0.hasPrefix("backward ∂") })
+    }
+
     func testGraphIsDeterministic() throws {
         let step = try zerosStep(fashionModel())
         XCTAssertEqual(TapeGraph(step: step).dotSource, TapeGraph(step: step).dotSource)

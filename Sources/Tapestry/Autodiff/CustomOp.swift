@@ -15,18 +15,26 @@ extension Tensor where Scalar: TensorScalar {
     ///   - name: the op's name on the tape and in its pictures.
     ///   - operands: the inputs; `forward` receives them untracked.
     ///   - forward: computes the output.
+    ///   - isOnceDifferentiable: pass `true` when `pullback` does not compute with Tapestry's
+    ///     ops (it reads scalars directly): a sweep with `createGraph: true` then still gives
+    ///     first-order gradients, but differentiating through this op's gradient traps with
+    ///     the op's name instead of returning a wrong number.
     ///   - pullback: maps the output's cotangent (with the operands and the output) to one
     ///     cotangent per operand, each of that operand's shape or of a shape the operand
     ///     broadcasts to (the tape sums it down). To skip operands that need no gradient,
-    ///     use the overload whose pullback receives `NeededGradients`.
+    ///     use the overload whose pullback receives `NeededGradients`. Built from
+    ///     Tapestry's ops, it is differentiable itself, so the op has derivatives of every
+    ///     order: in a sweep that creates a graph it receives the tracked operands and
+    ///     output.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func differentiable(
-        _ name: String, operands: [Tensor],
+        _ name: String, operands: [Tensor], isOnceDifferentiable: Bool = false,
         forward: ([Tensor]) -> Tensor,
         pullback: @escaping (_ cotangent: Tensor, _ operands: [Tensor], _ output: Tensor) -> [Tensor]
     ) -> Tensor {
-        differentiable(name, operands: operands, forward: forward) { g, xs, y, _ in
+        differentiable(name, operands: operands, isOnceDifferentiable: isOnceDifferentiable,
+                       forward: forward) { g, xs, y, _ in
             pullback(g, xs, y).map { Optional($0) }
         }
     }
@@ -45,22 +53,40 @@ extension Tensor where Scalar: TensorScalar {
     ///   - name: the op's name on the tape and in its pictures.
     ///   - operands: the inputs; `forward` receives them untracked.
     ///   - forward: computes the output.
+    ///   - isOnceDifferentiable: pass `true` when `pullback` does not compute with Tapestry's
+    ///     ops: differentiating through this op's gradient then traps with the op's name.
     ///   - pullback: maps the output's cotangent (with the operands and the output) to one
     ///     entry per operand: `nil` where `needs[i]` is false, else a cotangent of the
     ///     operand's shape or of a shape it broadcasts to (the tape sums it down). Called
-    ///     only when some operand needs a cotangent.
+    ///     only when some operand needs a cotangent. In a sweep that creates a graph it
+    ///     receives the tracked operands and output, so a pullback built from Tapestry's
+    ///     ops differentiates again.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func differentiable(
-        _ name: String, operands: [Tensor],
+        _ name: String, operands: [Tensor], isOnceDifferentiable: Bool = false,
         forward: ([Tensor]) -> Tensor,
         pullback: @escaping (_ cotangent: Tensor, _ operands: [Tensor], _ output: Tensor, _ needs: NeededGradients) -> [Tensor?]
     ) -> Tensor {
         let values = operands.map { $0.detached() }
         let result = forward(values).detached()
         guard let tape = operands.lazy.compactMap({ $0.recordingTape }).first else { return result }
+        if isOnceDifferentiable {
+            let tracked = tape.record(name, operands: operands, output: result) { g, needs in
+                pullback(g, values, result, needs)
+            }
+            if let index = tracked.node?.index { tape.markOnceDifferentiable(index) }
+            return tracked
+        }
+        let index = tape.entries.count
         return tape.record(name, operands: operands, output: result) { g, needs in
-            pullback(g, values, result, needs)
+            // A sweep that creates a graph records again: hand the pullback the tracked
+            // operands and output, so what it computes from them is differentiable.
+            guard let recording = operands.lazy.compactMap({ $0.recordingTape }).first else {
+                return pullback(g, values, result, needs)
+            }
+            // (What comes back untracked bypassed the tape: the sweep puts it behind a barrier.)
+            return pullback(g, operands, recording.tracked(result, asEntry: index), needs)
         }
     }
 }

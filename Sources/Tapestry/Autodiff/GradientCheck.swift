@@ -20,17 +20,36 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         public let maximumRelativeError: Double
         /// The first element outside `atol + rtol · |numeric|`, if any.
         public let firstMismatch: Mismatch?
+        /// The largest `|analytic|` over the input's elements: `0` when the checked
+        /// derivative vanishes there (a second derivative of a piecewise-linear op).
+        public let maximumAnalyticMagnitude: Double
     }
 
-    /// One report per input, in order.
+    /// One report per input, in order (none when `onceDifferentiableOps` stopped the check).
     public let inputs: [InputReport]
 
-    /// Whether every element of every input is within tolerance.
-    public var passed: Bool { inputs.allSatisfy { $0.firstMismatch == nil } }
+    /// For `gradgradcheck`: the ops whose pullback is not differentiable (declared
+    /// once-differentiable, or computing with kernels the tape does not record), found on
+    /// the way; the second derivatives are then not checked. Empty for `gradcheck`.
+    public let onceDifferentiableOps: [String]
+
+    /// Whether every element of every input is within tolerance (and no op was found
+    /// once-differentiable).
+    public var passed: Bool { onceDifferentiableOps.isEmpty && inputs.allSatisfy { $0.firstMismatch == nil } }
+
+    /// A report of `inputs`, with the once-differentiable ops that stopped a second-order check.
+    init(inputs: [InputReport], onceDifferentiableOps: [String] = []) {
+        self.inputs = inputs
+        self.onceDifferentiableOps = onceDifferentiableOps
+    }
 
     /// One line per input, for example `input 0: max abs error 2.1e-10, max rel error 3.4e-9, ok`.
     public var description: String {
-        inputs.enumerated().map { position, input in
+        if !onceDifferentiableOps.isEmpty {
+            return "NOT TWICE DIFFERENTIABLE: the pullback of " + onceDifferentiableOps.joined(separator: ", ")
+                + " cannot be differentiated (once-differentiable)"
+        }
+        return inputs.enumerated().map { position, input in
             let verdict = input.firstMismatch.map {
                 "MISMATCH at \($0.index): analytic \($0.analytic), numeric \($0.numeric)"
             } ?? "ok"
@@ -85,11 +104,20 @@ public func gradcheck(
         precondition(value.shape == output.shape, "gradcheck: the function's output shape changed from \(output.shape) to \(value.shape)")
         return value.withUnsafeScalars { y in cotangent.withUnsafeScalars { v in zip(y, v).reduce(0) { $0 + $1.0 * $1.1 } } }
     }
+    return finiteDifferenceReport(analytic: analytic, at: points, epsilon: epsilon,
+                                  absoluteTolerance: absoluteTolerance, relativeTolerance: relativeTolerance,
+                                  of: contracted)
+}
 
-    // Numeric: central differences, one element at a time.
+/// Compares `analytic` (one derivative per input) with central differences of the scalar
+/// function `contracted` at `points`, element by element.
+func finiteDifferenceReport(
+    analytic: [Tensor<Double>], at points: [Tensor<Double>], epsilon: Double,
+    absoluteTolerance: Double, relativeTolerance: Double, of contracted: ([Tensor<Double>]) -> Double
+) -> GradientCheckReport {
     var reports: [GradientCheckReport.InputReport] = []
     for (position, point) in points.enumerated() {
-        var maximumAbsolute = 0.0, maximumRelative = 0.0
+        var maximumAbsolute = 0.0, maximumRelative = 0.0, magnitude = 0.0
         var mismatch: GradientCheckReport.Mismatch?
         let analyticScalars = analytic[position].scalars
         for element in 0..<point.scalarCount {
@@ -101,13 +129,15 @@ public func gradcheck(
             let numeric = (plus - minus) / (2 * epsilon)
             let error = abs(analyticScalars[element] - numeric)
             maximumAbsolute = max(maximumAbsolute, error)
+            magnitude = max(magnitude, abs(analyticScalars[element]))
             let scale = max(abs(numeric), abs(analyticScalars[element]))
             if scale > 0 { maximumRelative = max(maximumRelative, error / scale) }
             if mismatch == nil && !(error <= absoluteTolerance + relativeTolerance * abs(numeric)) {
                 mismatch = .init(index: multiIndex(element, in: point.shape), analytic: analyticScalars[element], numeric: numeric)
             }
         }
-        reports.append(.init(maximumAbsoluteError: maximumAbsolute, maximumRelativeError: maximumRelative, firstMismatch: mismatch))
+        reports.append(.init(maximumAbsoluteError: maximumAbsolute, maximumRelativeError: maximumRelative,
+                             firstMismatch: mismatch, maximumAnalyticMagnitude: magnitude))
     }
     return GradientCheckReport(inputs: reports)
 }

@@ -15,6 +15,11 @@
 /// The backward sweep undoes broadcasting in one place: a pullback may return an operand's
 /// cotangent in the op's broadcast shape, and the sweep sums it over the broadcast axes
 /// down to the operand's recorded shape.
+///
+/// A sweep with `createGraph: true` records the ops it applies on the tape itself, so the
+/// gradients it returns are tracked and can be differentiated again (a Hessian, a gradient
+/// penalty); the functional transforms (`gradient(at:of:)`, `hessian(at:of:)`, …) build on
+/// it.
 public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
     /// A pullback maps the cotangent of an op's output to the cotangents of its operands
     /// (`nil` for an operand that needs no gradient).
@@ -33,6 +38,18 @@ public final class Tape<Scalar: TensorElement>: @unchecked Sendable {
 
     /// Whether ops on tracked tensors are being recorded now (see `withoutRecording(_:)`).
     public private(set) var isRecording = true
+
+    /// The `derivativeOrder` given to the entries recorded now: 0 in the forward pass, one
+    /// more than the swept output's during a backward sweep that creates a graph.
+    var recordingOrder = 0
+    /// Whether a sweep that creates a graph has recorded here (only then do entries look
+    /// up their operands' orders).
+    var hasBackwardEntries = false
+    /// The entries whose pullback cannot be differentiated (see
+    /// `Tensor.differentiable(_:operands:isOnceDifferentiable:forward:pullback:)`).
+    var onceDifferentiable: Set<Int> = []
+    /// The ops whose cotangents a sweep that built a graph put behind a barrier, in order.
+    var onceDifferentiableOps: [String] = []
 
     /// When true, each recorded op's output and each pullback's cotangents are checked for
     /// NaN and infinity, and the first offender is kept in `firstAnomaly` (in the spirit
@@ -94,7 +111,8 @@ extension Tape where Scalar: TensorScalar {
     private func appendLeaf(_ value: Tensor<Scalar>, kind: TapeEntry.Kind, name: String?, requiresGradient: Bool) -> Tensor<Scalar> {
         let index = entries.count
         entries.append(TapeEntry(index: index, kind: kind, op: kind == .variable ? "variable" : "constant",
-                                 name: name, operands: [], shape: value.shape, label: currentLabel))
+                                 name: name, operands: [], shape: value.shape, label: currentLabel,
+                                 derivativeOrder: recordingOrder))
         pullbacks.append(nil)
         needs.append(NeededGradients())
         var tracked = value
@@ -120,13 +138,21 @@ extension Tape where Scalar: TensorScalar {
         let index = entries.count
         var needed = NeededGradients()
         var operandIndices = [Int](repeating: -1, count: operands.count)
+        var order = recordingOrder
         for (position, operand) in operands.enumerated() {
-            guard let node = operand.node, node.tape === self else { continue }
+            guard let node = operand.node else { continue }
+            guard node.tape === self else {
+                if let other = node.tape, other.isRecording { mixedTapes(op, operand: position, shape: operand.shape) }
+                continue
+            }
             operandIndices[position] = node.index
             if node.requiresGradient { needed.insert(position) }
+            // An op on a derivative belongs to that derivative's computation.
+            if hasBackwardEntries { order = Swift.max(order, entries[node.index].derivativeOrder) }
         }
         entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil,
-                                 operands: operandIndices, shape: output.shape, label: currentLabel))
+                                 operands: operandIndices, shape: output.shape, label: currentLabel,
+                                 derivativeOrder: order))
         pullbacks.append(pullback)
         needs.append(needed)
         if detectsAnomalies && firstAnomaly == nil && !output.isFinite {
@@ -134,6 +160,42 @@ extension Tape where Scalar: TensorScalar {
         }
         var tracked = output
         tracked.node = TapeNode(tape: self, index: index, requiresGradient: !needed.isEmpty)
+        return tracked
+    }
+
+    /// Traps: an op's operand is tracked by another tape that is recording too, so the op
+    /// would be recorded here with that operand as a constant and the other tape's
+    /// gradients through it would be silently wrong.
+    private func mixedTapes(_ op: String, operand position: Int, shape: [Int]) -> Never {
+        preconditionFailure("""
+            \(op): operand \(position) (shape \(shape)) is recorded on another tape that is also recording; \
+            an op cannot join two tapes. To differentiate inside a computation recorded on a tape (a gradient \
+            penalty, a Hessian), give the inner gradient an input tracked on that tape (tape.watch(x)), or nest \
+            the transforms (gradient(at:of:) inside gradient(at:of:) share one tape)
+            """)
+    }
+
+    /// Appends an op over entries given by index (`-1`: untracked) and returns `output`
+    /// tracked; for the sweep's own bookkeeping ops (see `onceDifferentiableCotangents`).
+    func record(
+        _ op: String, operandIndices: [Int], output: Tensor<Scalar>, pullback: @escaping SelectivePullback
+    ) -> Tensor<Scalar> {
+        let index = entries.count
+        let order = operandIndices.lazy.filter { $0 >= 0 }.map { self.entries[$0].derivativeOrder }.reduce(recordingOrder, Swift.max)
+        entries.append(TapeEntry(index: index, kind: .operation, op: op, name: nil, operands: operandIndices,
+                                 shape: output.shape, label: currentLabel, derivativeOrder: order))
+        pullbacks.append(pullback)
+        needs.append(NeededGradients(operandIndices.indices.filter { operandIndices[$0] >= 0 }))
+        var tracked = output
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: true)
+        return tracked
+    }
+
+    /// `value` tracked as the output of this tape's entry `index` (a custom op's pullback
+    /// receives its output so during a sweep that creates a graph).
+    func tracked(_ value: Tensor<Scalar>, asEntry index: Int) -> Tensor<Scalar> {
+        var tracked = value
+        tracked.node = TapeNode(tape: self, index: index, requiresGradient: !needs[index].isEmpty)
         return tracked
     }
 
@@ -155,32 +217,77 @@ extension Tape where Scalar: TensorScalar {
     /// output's shape when `nil`, which differentiates the sum of the output), and returns
     /// the cotangent of every entry.
     ///
-    /// - Precondition: `output` was recorded on this tape, and `seed` has its shape.
     /// Pass `keepingIntermediates: true` to keep the cotangent of every op, not only of the
     /// leaves (for example to draw the gradient flow).
+    ///
+    /// With `createGraph: false` (the default) the sweep records nothing: the cotangents
+    /// come back untracked, from the ops' fused kernels, accumulated in place. With
+    /// `createGraph: true` the sweep records every op it applies on this tape (as entries
+    /// with `derivativeOrder ≥ 1`), so the cotangents are tracked and can be differentiated
+    /// again, to any order (PyTorch's `create_graph=True`).
+    ///
+    /// ```swift
+    /// let tape = Tape<Double>()
+    /// let x = tape.watch(Tensor(2.0))
+    /// let y = x * x * x
+    /// let dy = tape.backward(from: y, createGraph: true)[x]      // 3x² = 12, tracked
+    /// let d2y = tape.gradient(of: dy, wrt: x)                     // 6x = 12
+    /// ```
+    ///
+    /// - Precondition: `output` was recorded on this tape, and `seed` has its shape.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(
-        from output: Tensor<Scalar>, seed: Tensor<Scalar>? = nil, keepingIntermediates: Bool = false
+        from output: Tensor<Scalar>, seed: Tensor<Scalar>? = nil, keepingIntermediates: Bool = false,
+        createGraph: Bool = false
     ) -> Gradients<Scalar> {
+        Gradients(cotangents: sweep(from: output, seed: seed, keepingIntermediates: keepingIntermediates,
+                                    createGraph: createGraph, requested: []))
+    }
+
+    /// The one reverse sweep behind `backward` and `gradient`: stops below the lowest of
+    /// `requested` (when given) and keeps their cotangents even if they are ops.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func sweep(
+        from output: Tensor<Scalar>, seed: Tensor<Scalar>?, keepingIntermediates: Bool, createGraph: Bool,
+        requested: [Int]
+    ) -> [Tensor<Scalar>?] {
         guard let node = output.node, node.tape === self else {
             preconditionFailure("gradient: the output (shape \(output.shape)) was not recorded on this tape")
         }
         let seed = seed ?? Tensor(ones: output.shape)
         precondition(seed.shape == output.shape,
                      "gradient: seed shape \(seed.shape) does not match output shape \(output.shape)")
-        // Pullbacks may use the public ops: nothing they compute is recorded.
-        let wasRecording = isRecording
-        isRecording = false
-        defer { isRecording = wasRecording }
-        var cotangents = [Tensor<Scalar>?](repeating: nil, count: entries.count)
-        cotangents[node.index] = seed.detached()
-        for index in stride(from: node.index, through: 0, by: -1) {
+        // Without createGraph, pullbacks may use the public ops and nothing they compute is
+        // recorded; with it, everything they compute is recorded, one order higher.
+        let wasRecording = isRecording, outerOrder = recordingOrder
+        isRecording = createGraph
+        if createGraph {
+            recordingOrder = entries[node.index].derivativeOrder + 1
+            hasBackwardEntries = true
+        }
+        defer {
+            isRecording = wasRecording
+            recordingOrder = outerOrder
+        }
+        // Building a graph, every cotangent is tracked — the seed too, as a constant if it is
+        // not already — so a pullback that returns an untracked one has bypassed the tape
+        // (its cotangent goes behind a barrier; see OnceDifferentiable.swift).
+        let trackedSeed = createGraph && !seed.isRecorded(on: self) ? constant(seed.detached(), name: "seed") : seed
+        let count = entries.count
+        var cotangents = [Tensor<Scalar>?](repeating: nil, count: count)
+        cotangents[node.index] = createGraph ? trackedSeed : seed.detached()
+        let lowest = requested.min() ?? 0
+        let keptOperations = requested.filter { $0 < count && entries[$0].kind == .operation }
+        for index in stride(from: node.index, through: Swift.max(lowest, 0), by: -1) {
             guard let cotangent = cotangents[index], let pullback = pullbacks[index] else { continue }
             let entry = entries[index]
             let needed = needs[index]
             if needed.isEmpty { continue }
-            let operandCotangents = pullback(cotangent, needed)
+            let operandCotangents = createGraph && onceDifferentiable.contains(index)
+                ? onceDifferentiableCotangents(entry, pullback, cotangent, needed)
+                : pullback(cotangent, needed)
             precondition(operandCotangents.count == entry.operands.count,
                          "\(entry.op): pullback returned \(operandCotangents.count) cotangents for \(entry.operands.count) operands")
             for (position, (operand, returned)) in zip(entry.operands, operandCotangents).enumerated() {
@@ -192,10 +299,17 @@ extension Tape where Scalar: TensorScalar {
                                  "\(entry.op): pullback returned shape \(incoming.shape) for an operand of shape \(operandShape)")
                     incoming = incoming.summed(toShape: operandShape)
                 }
+                if createGraph && !incoming.isRecorded(on: self) {
+                    // The pullback bypassed the tape: first order is right, second would not be.
+                    incoming = behindBarrier(incoming, of: entry, cotangent: cotangent)
+                }
                 if detectsAnomalies && firstAnomaly == nil && !incoming.isFinite {
                     firstAnomaly = Anomaly(entry: entry, phase: .backward)
                 }
-                if var existing = cotangents[operand] {
+                if createGraph {
+                    // Recorded sums, so the total cotangent stays differentiable.
+                    cotangents[operand] = cotangents[operand].map { $0 + incoming } ?? incoming
+                } else if var existing = cotangents[operand] {
                     cotangents[operand] = nil          // keep `existing` uniquely referenced
                     existing.addInPlace(incoming)
                     cotangents[operand] = existing
@@ -203,27 +317,53 @@ extension Tape where Scalar: TensorScalar {
                     cotangents[operand] = incoming.detached()
                 }
             }
-            if !keepingIntermediates && entry.kind == .operation { cotangents[index] = nil }  // no longer needed
+            if !keepingIntermediates && entry.kind == .operation
+                && (keptOperations.isEmpty || !keptOperations.contains(index)) {
+                cotangents[index] = nil          // no longer needed
+            }
         }
-        return Gradients(cotangents: cotangents)
+        return cotangents
     }
 
     /// The gradient of `output` (summed, if it is not a scalar) with respect to each of
     /// `variables`; a variable that does not reach the output gets zeros.
+    ///
+    /// The variables may be any tensors recorded on this tape (watched leaves or op
+    /// results). With `createGraph: true` the gradients are tracked and can be
+    /// differentiated again (see `backward(from:seed:keepingIntermediates:createGraph:)`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func gradient(
-        of output: Tensor<Scalar>, wrt variables: [Tensor<Scalar>], seed: Tensor<Scalar>? = nil
+        of output: Tensor<Scalar>, wrt variables: [Tensor<Scalar>], seed: Tensor<Scalar>? = nil,
+        createGraph: Bool = false
     ) -> [Tensor<Scalar>] {
-        let gradients = backward(from: output, seed: seed)
+        let requested = variables.map { variable -> Int in
+            guard let node = variable.node, node.tape === self else {
+                preconditionFailure("gradient: asked for the gradient with respect to a tensor of shape \(variable.shape) that was not recorded on this tape; watch it first")
+            }
+            return node.index
+        }
+        let gradients = Gradients(cotangents: sweep(from: output, seed: seed, keepingIntermediates: false,
+                                                    createGraph: createGraph, requested: requested))
         return variables.map { gradients[$0] }
     }
 
-    /// The gradient of `output` (summed, if it is not a scalar) with respect to `variable`.
+    /// The gradient of `output` (summed, if it is not a scalar) with respect to `variable`;
+    /// tracked, to be differentiated again, when `createGraph` is true.
+    ///
+    /// ```swift
+    /// let tape = Tape<Double>()
+    /// let x = tape.watch(Tensor(2.0))
+    /// let dy = tape.gradient(of: x * x * x, wrt: x, createGraph: true)   // 12
+    /// let d2y = tape.gradient(of: dy, wrt: x, createGraph: true)         // 12
+    /// let d3y = tape.gradient(of: d2y, wrt: x)                           // 6
+    /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func gradient(of output: Tensor<Scalar>, wrt variable: Tensor<Scalar>, seed: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
-        gradient(of: output, wrt: [variable], seed: seed)[0]
+    public func gradient(
+        of output: Tensor<Scalar>, wrt variable: Tensor<Scalar>, seed: Tensor<Scalar>? = nil, createGraph: Bool = false
+    ) -> Tensor<Scalar> {
+        gradient(of: output, wrt: [variable], seed: seed, createGraph: createGraph)[0]
     }
 }
 

@@ -33,4 +33,26 @@ public struct TapeEntry: Sendable, Hashable {
     /// The label that was current when the entry was recorded, usually the layer's name
     /// (see `Tape.withLabel(_:_:)`); nested labels are joined with `/`.
     public let label: String?
+    /// `0` for the forward computation; `k ≥ 1` for an op recorded by a backward sweep that
+    /// builds a graph (`createGraph: true`) of order `k`, or applied to such an op's result:
+    /// the first derivative's ops (and, say, a gradient penalty computed from it) have
+    /// order 1, the ops of a gradient of those have order 2, and so on.
+    public let derivativeOrder: Int
+
+    /// Whether a backward sweep recorded this entry (it computes a derivative, so that
+    /// the derivative can be differentiated again); `false` for the forward computation.
+    public var isBackward: Bool { derivativeOrder > 0 }
+
+    /// A record; `derivativeOrder` is 0 for the forward computation.
+    init(index: Int, kind: Kind, op: String, name: String?, operands: [Int], shape: [Int], label: String?,
+         derivativeOrder: Int = 0) {
+        self.index = index
+        self.kind = kind
+        self.op = op
+        self.name = name
+        self.operands = operands
+        self.shape = shape
+        self.label = label
+        self.derivativeOrder = derivativeOrder
+    }
 }

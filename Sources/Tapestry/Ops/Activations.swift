@@ -5,14 +5,18 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func relu() -> Tensor {
-        unary(.relu, "relu") { g, x, _ in ElementwiseKernels.apply(.reluGradient, g, x, name: "relu") }
+        unary(.relu, "relu", differentiablePullback: { g, x in g * x.detached().elementsGreater(than: 0) }) { g, x, _ in
+            ElementwiseKernels.apply(.reluGradient, g, x, name: "relu")
+        }
     }
 
     /// `x` where positive, else `slope · x` (Keras's default slope is 0.3, PyTorch's 0.01).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func leakyRelu(slope: Scalar = 0.01) -> Tensor {
-        unary(.leakyRelu(slope: slope), "leaky_relu") { g, x, _ in
+        unary(.leakyRelu(slope: slope), "leaky_relu", differentiablePullback: { g, x in
+            g * (x.detached().elementsGreater(than: 0) * (1 - slope) + slope)
+        }) { g, x, _ in
             ElementwiseKernels.apply(.leakyReluGradient(slope: slope), g, x, name: "leaky_relu")
         }
     }
@@ -21,14 +25,20 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func sigmoid() -> Tensor {
-        unary(.sigmoid, "sigmoid") { g, _, y in ElementwiseKernels.apply(.sigmoidGradient, g, y, name: "sigmoid") }
+        unary(.sigmoid, "sigmoid", differentiablePullback: { g, x in
+            let s = x.sigmoid()
+            return g * (s * (1 - s))
+        }) { g, _, y in ElementwiseKernels.apply(.sigmoidGradient, g, y, name: "sigmoid") }
     }
 
     /// Hyperbolic tangent element-wise.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func tanh() -> Tensor {
-        unary(.tanh, "tanh") { g, _, y in ElementwiseKernels.apply(.tanhGradient, g, y, name: "tanh") }
+        unary(.tanh, "tanh", differentiablePullback: { g, x in
+            let t = x.tanh()
+            return g * (1 - t * t)
+        }) { g, _, y in ElementwiseKernels.apply(.tanhGradient, g, y, name: "tanh") }
     }
 
     /// Softmax along the last axis, computed stably (the row maximum is subtracted first).
@@ -38,9 +48,14 @@ extension Tensor where Scalar: TensorScalar {
         precondition(rank >= 1, "softmax: needs rank ≥ 1, got shape \(shape)")
         let result = SoftmaxKernels.softmax(self)
         guard let tape = recordingTape else { return result }
+        let input = self
         return tape.record("softmax", operands: [self], output: result) { g, _ in
             // dx = y · (g − Σ g·y) per row.
-            [SoftmaxKernels.softmaxPullback(cotangent: g, output: result)]
+            if input.recordingTape != nil {
+                let y = input.softmax()
+                return [y * (g - (g * y).sum(alongAxis: -1, keepingDimension: true))]
+            }
+            return [SoftmaxKernels.softmaxPullback(cotangent: g, output: result)]
         }
     }
 
@@ -51,9 +66,13 @@ extension Tensor where Scalar: TensorScalar {
         precondition(rank >= 1, "log_softmax: needs rank ≥ 1, got shape \(shape)")
         let result = SoftmaxKernels.logSoftmax(self)
         guard let tape = recordingTape else { return result }
+        let input = self
         return tape.record("log_softmax", operands: [self], output: result) { g, _ in
             // dx = g − softmax(x) · Σ g per row.
-            [SoftmaxKernels.logSoftmaxPullback(cotangent: g, output: result)]
+            if input.recordingTape != nil {
+                return [g - input.softmax() * g.sum(alongAxis: -1, keepingDimension: true)]
+            }
+            return [SoftmaxKernels.logSoftmaxPullback(cotangent: g, output: result)]
         }
     }
 }

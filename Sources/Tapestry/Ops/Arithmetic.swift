@@ -42,7 +42,11 @@ extension Tensor where Scalar: TensorScalar {
         let result = ElementwiseKernels.apply(.divide, lhs, rhs, name: "divide")
         guard let tape = recordingTape(lhs, rhs) else { return result }
         return tape.record("divide", operands: [lhs, rhs], output: result) { g, needs in
-            [needs[0] ? g / rhs : nil, needs[1] ? -(g * result) / rhs : nil]
+            if recordingTape(lhs, rhs) != nil {
+                // Building a graph: the quotient recomputed from tracked operands.
+                return [needs[0] ? g / rhs : nil, needs[1] ? -(g * lhs) / (rhs * rhs) : nil]
+            }
+            return [needs[0] ? g / rhs : nil, needs[1] ? -(g * result) / rhs : nil]
         }
     }
 
@@ -124,16 +128,27 @@ extension Tensor where Scalar: TensorScalar {
 extension Tensor where Scalar: TensorScalar {
     /// Applies a unary kernel and records it with a pullback computed from the cotangent,
     /// the input and the output.
+    ///
+    /// `pullback` is the first-order form (it may use fused kernels and the untracked
+    /// output). When it is not differentiable in the input, pass `differentiablePullback`,
+    /// built from recorded ops on the tracked input: a sweep that creates a graph (the
+    /// input's tape records) uses it instead.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @usableFromInline
     func unary(
         _ op: UnaryOperator<Scalar>, _ name: String,
+        differentiablePullback: ((_ cotangent: Tensor, _ input: Tensor) -> Tensor)? = nil,
         pullback: @escaping (_ cotangent: Tensor, _ input: Tensor, _ output: Tensor) -> Tensor
     ) -> Tensor {
         let result = ElementwiseKernels.apply(op, self)
         guard let tape = recordingTape else { return result }
         let input = self
-        return tape.record(name, operands: [self], output: result) { g, _ in [pullback(g, input, result)] }
+        guard let differentiable = differentiablePullback else {
+            return tape.record(name, operands: [self], output: result) { g, _ in [pullback(g, input, result)] }
+        }
+        return tape.record(name, operands: [self], output: result) { g, _ in
+            [input.recordingTape == nil ? pullback(g, input, result) : differentiable(g, input)]
+        }
     }
 }

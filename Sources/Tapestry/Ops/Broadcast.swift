@@ -14,8 +14,9 @@ extension Tensor where Scalar: TensorScalar {
     public func broadcast(to shape: [Int]) -> Tensor {
         precondition(shape.count >= rank && Broadcasting.shape(self.shape, shape, op: "broadcast") == shape,
                      "broadcast: shape \(self.shape) cannot be broadcast to \(shape)")
+        if shape == self.shape { return self }   // tracked as it is
         let result = StridedCopyKernels.broadcast(self, to: shape)
-        guard let tape = recordingTape, shape != self.shape else { return result }
+        guard let tape = recordingTape else { return result }
         let original = self.shape
         return tape.record("broadcast", operands: [self], output: result) { g in
             [g.summedOverBroadcast(toShape: original)]

@@ -27,7 +27,12 @@ extension Tensor where Scalar: TensorScalar {
         let result = Tensor(loss)
         guard let tape = logits.recordingTape else { return result }
         return tape.record(op, operands: [logits], output: result) { g, _ in
-            [labels.withUnsafeScalars {
+            if logits.recordingTape != nil {
+                // Building a graph: (softmax(logits) − onehot(labels)) · g / batch, recorded.
+                let targets = Tensor(oneHot: labels.reshaped(to: [batch]), depth: classes)
+                return [(logits.softmax() - targets) * (g / Scalar(Swift.max(batch, 1)))]
+            }
+            return [labels.withUnsafeScalars {
                 SoftmaxKernels.sparseCrossEntropyPullback(probabilities: probabilities, labels: $0, cotangent: g.scalar)
             }]
         }

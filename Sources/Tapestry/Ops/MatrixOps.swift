@@ -13,7 +13,11 @@ extension Tensor where Scalar: TensorScalar {
         let result = MatrixKernels.matmul(self, other)
         guard let tape = Self.recordingTape(self, other) else { return result }
         return tape.record("matmul", operands: [self, other], output: result) { [self] g, needs in
-            [needs[0] ? MatrixKernels.matmul(g, other, transposingB: true) : nil,
+            if Self.recordingTape(self, other) != nil {
+                // Building a graph: the same products, recorded.
+                return [needs[0] ? g.matmul(other.transposed()) : nil, needs[1] ? self.transposed().matmul(g) : nil]
+            }
+            return [needs[0] ? MatrixKernels.matmul(g, other, transposingB: true) : nil,
              needs[1] ? MatrixKernels.matmul(self, g, transposingA: true) : nil]
         }
     }
@@ -31,7 +35,13 @@ extension Tensor where Scalar: TensorScalar {
         let result = MatrixKernels.affine(self, weight, bias: bias)
         guard let tape = recordingTape ?? weight.recordingTape ?? bias.recordingTape else { return result }
         return tape.record("linear", operands: [self, weight, bias], output: result) { [self] g, needs in
-            [needs[0] ? MatrixKernels.matmul(g, weight, transposingB: true) : nil,
+            if Self.recordingTape(self, weight) ?? bias.recordingTape != nil {
+                // Building a graph: the same products and bias sum, recorded.
+                return [needs[0] ? g.matmul(weight.transposed()) : nil,
+                        needs[1] ? self.transposed().matmul(g) : nil,
+                        needs[2] ? g.sum(alongAxis: 0) : nil]
+            }
+            return [needs[0] ? MatrixKernels.matmul(g, weight, transposingB: true) : nil,
              needs[1] ? MatrixKernels.matmul(self, g, transposingA: true) : nil,
              needs[2] ? ReductionKernels.reduce(.sum, g, axis: 0, keepingDimension: false) : nil]
         }

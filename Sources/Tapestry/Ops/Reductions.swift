@@ -9,7 +9,9 @@ extension Tensor where Scalar: TensorScalar {
         let result = Tensor(withUnsafeScalars { ReductionKernels.sum($0) })
         guard let tape = recordingTape else { return result }
         let shape = self.shape
-        return tape.record("sum", operands: [self], output: result) { g, _ in [Tensor(repeating: g.scalar, shape: shape)] }
+        return tape.record("sum", operands: [self], output: result) { g, _ in
+            [g.recordingTape != nil ? g.broadcast(to: shape) : Tensor(repeating: g.scalar, shape: shape)]
+        }
     }
 
     /// The sum along `axis` (negative counts from the end), dropping that axis unless
@@ -60,7 +62,11 @@ extension Tensor where Scalar: TensorScalar {
             let (outer, size, inner) = ReductionKernels.split(input.shape, axis: axis)
             let winners = ReductionKernels.argmax(input, axis: axis)
             var dx = Tensor(zeros: input.shape)
-            g.withUnsafeScalars { cotangent in
+            let building = g.recordingTape != nil
+            // Building a graph: a constant one-hot mask of the winners times the recorded,
+            // broadcast cotangent.
+            let routed = building ? Tensor(ones: g.shape) : g
+            routed.withUnsafeScalars { cotangent in
                 winners.withUnsafeScalars { winners in
                     dx.withUnsafeMutableScalars { dx in
                         for o in 0..<outer {
@@ -70,6 +76,11 @@ extension Tensor where Scalar: TensorScalar {
                         }
                     }
                 }
+            }
+            if building {
+                var kept = input.shape
+                kept[axis] = 1
+                return [g.reshaped(to: kept) * dx]
             }
             return [dx]
         }
@@ -97,6 +108,7 @@ extension Tensor where Scalar: TensorScalar {
     @usableFromInline
     func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
+        if recordingTape != nil { return summedOverBroadcast(toShape: target).reshaped(to: target) }
         var result = self
         // Leading axes the operand did not have.
         while result.rank > target.count {

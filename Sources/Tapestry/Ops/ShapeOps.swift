@@ -55,8 +55,18 @@ extension Tensor where Scalar: TensorScalar {
         guard let tape = recordingTape else { return result }
         let shape = self.shape
         return tape.record("gather", operands: [self], output: result) { g, _ in
-            [IndexKernels.scatterAdd(g, indices, into: shape)]
+            [g.scatteringAdd(atIndices: indices, intoShape: shape)]
         }
+    }
+
+    /// Zeros of `shape` with the slices of `self` along the first axis added at `indices`
+    /// (gather's pullback); recorded as `scatter_add`, whose pullback is the gather.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func scatteringAdd(atIndices indices: [Int], intoShape shape: [Int]) -> Tensor {
+        let result = IndexKernels.scatterAdd(self, indices, into: shape)
+        guard let tape = recordingTape else { return result }
+        return tape.record("scatter_add", operands: [self], output: result) { g, _ in [g.gathering(atIndices: indices)] }
     }
 
     /// One-hot rows: `result[i, labels[i]] == 1`, zeros elsewhere; in general the shape is

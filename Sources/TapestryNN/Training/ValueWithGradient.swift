@@ -70,7 +70,7 @@ func recordedPass<Scalar: TensorScalar>(
         tape.watch(parameter.value, name: names?[index])
     }
     let value = try substituting(parameters, with: watched) {
-        try body(tape)
+        try tape.enclosingTransforms { try body(tape) }   // gradient(at:of:) in body records here
     }
     guard value.tape === tape else {
         throw ModelError.invalidArgument(

@@ -30,6 +30,30 @@ let misuses: [String: () -> Void] = [
     "labels": {
         _ = Tensor.sparseSoftmaxCrossEntropy(logits: Tensor<Float>(zeros: [2, 3]), labels: Tensor<Int32>([0, 7]))
     },
+    "onceDifferentiable": {
+        // Differentiating the gradient of an op declared once-differentiable.
+        let tape = Tape<Float>()
+        let x = tape.watch(Tensor([1, 2]))
+        let y = Tensor.differentiable("raw_square", operands: [x], isOnceDifferentiable: true) { $0[0] * $0[0] }
+            pullback: { g, xs, _ in [Tensor(shape: [2], scalars: zip(g.scalars, xs[0].scalars).map { 2 * $0 * $1 })] }
+        let dy = tape.gradient(of: y.sum(), wrt: x, createGraph: true)
+        _ = tape.gradient(of: dy.sum(), wrt: x)
+    },
+    "untrackedPullback": {
+        // A custom op not declared once-differentiable whose pullback bypasses the tape.
+        let tape = Tape<Float>()
+        let x = tape.watch(Tensor([1, 2]))
+        let y = Tensor.differentiable("raw_cube", operands: [x]) { $0[0] * $0[0] * $0[0] }
+            pullback: { g, xs, _ in [Tensor(shape: [2], scalars: zip(g.scalars, xs[0].scalars).map { 3 * $0 * $1 * $1 })] }
+        let dy = tape.gradient(of: y.sum(), wrt: x, createGraph: true)
+        _ = tape.gradient(of: (dy * dy).sum(), wrt: x, createGraph: true)
+    },
+    "mixedTapes": {
+        // An op joining tensors of two recording tapes.
+        let (outer, inner) = (Tape<Float>(), Tape<Float>())
+        let (a, b) = (outer.watch(Tensor([1, 2])), inner.watch(Tensor([3, 4])))
+        _ = b * a
+    },
 ]
 
 let arguments = CommandLine.arguments
