@@ -67,7 +67,9 @@ public struct NumPyArchive: Sendable, Equatable {
 
     /// Decodes the bytes of a `.npz` file.
     ///
-    /// - Parameter source: names the bytes in errors (a path, or `<memory>`).
+    /// - Parameters:
+    ///   - bytes: the whole archive.
+    ///   - source: names the bytes in errors (a path, or `<memory>`).
     /// - Throws: ``NumPyError`` naming `source`, the member at fault and the reason: not a
     ///   ZIP file, an unsupported ZIP feature (encryption, a compression method other than
     ///   stored and deflate), a CRC mismatch, a member not named `*.npy` or named twice, or a

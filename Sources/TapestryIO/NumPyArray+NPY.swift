@@ -17,7 +17,9 @@ extension NumPyArray {
     /// Memory stays bounded by the input: the shape must describe exactly the bytes that
     /// follow the header.
     ///
-    /// - Parameter source: names the bytes in errors (a path, or `<memory>`).
+    /// - Parameters:
+    ///   - bytes: the whole `.npy` file.
+    ///   - source: names the bytes in errors (a path, or `<memory>`).
     /// - Throws: ``NumPyError`` naming `source` and the reason: not a `.npy` file, a truncated
     ///   file, a malformed header, a big-endian, Fortran-order or unsupported dtype, or data
     ///   of the wrong length.

@@ -5,7 +5,7 @@
 /// Builds one protobuf message, field by field, in the binary wire format.
 ///
 /// Fields are written in the order the methods are called; nested messages are built with
-/// their own writer and added with ``message(_:_:)``. A field of proto3's default value is
+/// their own writer and added with `message(_:_:)`. A field of proto3's default value is
 /// still written when asked for (proto3 readers accept that).
 ///
 /// ```swift

@@ -16,7 +16,9 @@ extension SafeTensors {
     ///   shape × dtype size bytes, all within the file;
     /// - the tensors tile the data section exactly: no overlaps, gaps or trailing bytes.
     ///
-    /// - Parameter source: the file's name for error messages.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - source: the file's name for error messages.
     /// - Throws: `CheckpointError` whose description names `source` and the tensor or byte
     ///   offset at fault.
     public init(decoding bytes: [UInt8], source: String = "<memory>") throws {

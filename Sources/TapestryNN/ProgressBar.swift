@@ -106,7 +106,9 @@ public struct ProgressBar {
     /// Records that `step` steps (1-based) of the epoch are done, redrawing the live bar if
     /// it is due.
     ///
-    /// - Parameter metrics: the values to show, in order; evaluated only when drawn.
+    /// - Parameters:
+    ///   - step: the number of steps done, from 1.
+    ///   - metrics: the values to show, in order; evaluated only when drawn.
     public mutating func update(step: Int, metrics: @autoclosure () -> [MetricValue] = []) {
         guard verbosity != .silent, !isFinished else { return }
         lastStep = step

@@ -34,8 +34,10 @@ extension GraphvizPicture {
     /// Renders the picture and writes it atomically to `url` with `AtomicFile`: a failure
     /// leaves any previous file whole.
     ///
-    /// - Parameter format: The output format; `nil` picks it from the file extension
-    ///   (`svg`, `png`, `pdf`, `dot`/`gv`, `xdot`), defaulting to SVG.
+    /// - Parameters:
+    ///   - url: The file to write.
+    ///   - format: The output format; `nil` picks it from the file extension
+    ///     (`svg`, `png`, `pdf`, `dot`/`gv`, `xdot`), defaulting to SVG.
     /// - Throws: ``GraphvizError`` if rendering fails (nothing is written then),
     ///   `FileWriteError` (naming the file and the system's reason) if writing fails.
     public func write(to url: URL, format: Graphviz.Format? = nil) throws {

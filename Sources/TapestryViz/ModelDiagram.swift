@@ -1,7 +1,7 @@
 import Tapestry
 
 /// A layer-level diagram of a model, in the spirit of Keras's `plot_model`, drawn from the
-/// model's ``ModelDescription`` alone: one node per input and per layer, and an edge for
+/// model's `ModelDescription` alone: one node per input and per layer, and an edge for
 /// every input a node takes — chains, branches, merges, several outputs and shared layers.
 ///
 /// Each node is a small table: a header `name (Type)`, then the rows the options ask for —

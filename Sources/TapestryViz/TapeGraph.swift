@@ -82,9 +82,13 @@ public struct TapeGraph: GraphvizPicture {
     /// Creates the graph of `tape`, optionally annotated with the gradient flow.
     ///
     /// - Parameters:
+    ///   - tape: The tape whose entries are drawn.
     ///   - output: The index of the entry to highlight as the output; the last entry when
     ///     `nil`.
     ///   - gradients: A backward sweep of this tape, ideally `keepingIntermediates: true`.
+    ///   - collapsesLayers: Whether each layer's ops are drawn as one node.
+    ///   - direction: Top to bottom (the default) or left to right.
+    ///   - title: The heading above the graph.
     /// - Throws: ``ChartInputError`` if `output` is not an entry of the tape, or
     ///   `gradients` does not belong to it (too few cotangents, or a cotangent whose shape
     ///   differs from its entry's).

@@ -26,7 +26,8 @@
 ///     Tapestry's ops (built-in or `Tensor.differentiable`).
 ///   - inputs: the point at which to check.
 ///   - epsilon: the finite-difference step.
-///   - absoluteTolerance, relativeTolerance: the pass criterion.
+///   - absoluteTolerance: the pass criterion's absolute part.
+///   - relativeTolerance: the pass criterion's part relative to the numeric derivative.
 ///   - seed: fixes the random cotangents `v` and `wₖ`.
 public func gradgradcheck(
     _ function: ([Tensor<Double>]) -> Tensor<Double>,

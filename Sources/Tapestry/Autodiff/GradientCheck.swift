@@ -77,7 +77,8 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
 ///     Tapestry's ops (built-in or `Tensor.differentiable`).
 ///   - inputs: the point at which to check.
 ///   - epsilon: the finite-difference step.
-///   - absoluteTolerance, relativeTolerance: the pass criterion.
+///   - absoluteTolerance: the pass criterion's absolute part.
+///   - relativeTolerance: the pass criterion's part relative to the numeric derivative.
 ///   - seed: fixes the random cotangent.
 public func gradcheck(
     _ function: ([Tensor<Double>]) -> Tensor<Double>,

@@ -49,7 +49,8 @@ func preconditionFailure(
 /// - Parameters:
 ///   - condition: what must hold; a programmer error if it does not.
 ///   - message: what went wrong; name the op and the shapes involved.
-///   - file, line: where the check is, reported with the message.
+///   - file: the file of the check, reported with the message.
+///   - line: the line of the check, reported with the message.
 @inlinable @inline(__always)
 public func checkPrecondition(
     _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(),

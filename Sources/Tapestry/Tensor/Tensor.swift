@@ -96,7 +96,9 @@ extension Tensor {
     /// Creates a tensor of the given shape whose scalars `body` writes, in row-major order,
     /// without initialising them first (like `Array(unsafeUninitializedCapacity:)`).
     ///
-    /// - Parameter body: must write every scalar of the buffer it is given.
+    /// - Parameters:
+    ///   - shape: the tensor's shape.
+    ///   - body: must write every scalar of the buffer it is given.
     public init(
         shape: [Int], initializingScalarsWith body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {

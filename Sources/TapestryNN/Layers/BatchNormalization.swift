@@ -36,6 +36,7 @@ public final class BatchNormalization<Scalar: TensorScalar>: Layer {
     ///   - featureCount: the size of the input's last axis.
     ///   - momentum: in `[0, 1]`; Keras's 0.99 by default.
     ///   - epsilon: positive; Keras's 1e-3 by default.
+    ///   - name: a name; `Sequential` assigns one if you leave it empty.
     public init(featureCount: Int, momentum: Scalar = 0.99, epsilon: Scalar = 1e-3, name: String = "") {
         checkPrecondition(featureCount > 0, "BatchNormalization: featureCount must be positive, got \(featureCount)")
         checkPrecondition(momentum >= 0 && momentum <= 1 && epsilon > 0,

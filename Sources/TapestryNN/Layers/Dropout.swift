@@ -19,6 +19,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
     ///   - rate: the fraction dropped, in `[0, 1)`.
     ///   - seed: seeds the masks; without one the seed comes from the sequence
     ///     `setRandomSeed(_:)` fixes.
+    ///   - name: a name; `Sequential` assigns one if you leave it empty.
     public init(rate: Double, seed: UInt64? = nil, name: String = "") {
         checkPrecondition(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got \(rate)")
         self.rate = rate
