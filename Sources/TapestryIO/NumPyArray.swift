@@ -48,7 +48,7 @@ public struct NumPyArray: Sendable, Equatable {
             case "F64": self = .float64
             case "I32": self = .int32
             case "I64": self = .int64
-            default: preconditionFailure("NumPyArray: no NumPy dtype for tensors of \(Scalar.self)")
+            default: failPrecondition("NumPyArray: no NumPy dtype for tensors of \(Scalar.self)")
             }
         }
     }
@@ -66,7 +66,7 @@ public struct NumPyArray: Sendable, Equatable {
     /// An array of `tensor`'s shape and elements.
     public init<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) {
         #if _endian(big)
-        preconditionFailure("NumPyArray: big-endian hosts are not supported (the format is written little-endian)")
+        failPrecondition("NumPyArray: big-endian hosts are not supported (the format is written little-endian)")
         #endif
         dtype = DType(of: Scalar.self)
         shape = tensor.shape

@@ -2,6 +2,8 @@
 // Tapestry emits (TensorBoard events; ONNX models later) without a code generator or a
 // runtime dependency.
 
+import Tapestry
+
 /// Builds one protobuf message, field by field, in the binary wire format.
 ///
 /// Fields are written in the order the methods are called; nested messages are built with
@@ -31,7 +33,7 @@ public struct ProtobufWriter: Sendable {
     public init() {}
 
     private mutating func key(_ field: Int, _ type: WireType) {
-        precondition(field > 0 && field < 1 << 29, "ProtobufWriter: field number \(field) is out of range 1..<2^29")
+        checkPrecondition(field > 0 && field < 1 << 29, "ProtobufWriter: field number \(field) is out of range 1..<2^29")
         appendVarint(UInt64(field) << 3 | type.rawValue)
     }
 

@@ -1,6 +1,7 @@
 // RawDeflate.swift: zlib's raw deflate streams (no zlib or gzip wrapper) and its CRC-32, as
 // ZIP archives use them.
 
+import Tapestry
 import CZlib
 
 /// Raw deflate compression and decompression in memory, and ZIP's CRC-32.
@@ -75,7 +76,7 @@ enum RawDeflate {
         var stream = z_stream()
         let started = deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
                                     ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        precondition(started == Z_OK, "RawDeflate.deflate: zlib could not start (\(started))")
+        checkPrecondition(started == Z_OK, "RawDeflate.deflate: zlib could not start (\(started))")
         defer { deflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -96,7 +97,7 @@ enum RawDeflate {
             }
             consumed += inputRoom - Int(stream.avail_in)
             output += chunk[0..<produced]
-            precondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR,
+            checkPrecondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR,
                          "RawDeflate.deflate: zlib failed (\(status))")
         }
         return output

@@ -36,7 +36,7 @@ extension SafeTensors {
         ///   `MemoryLayout<S>.size` (true of `Float` and `Double`).
         public init<S: TensorScalar>(_ tensor: Tensor<S>) {
             guard let dtype = DType(rawValue: S.dtypeName), dtype.byteWidth == MemoryLayout<S>.size else {
-                preconditionFailure(
+                failPrecondition(
                     "SafeTensors.Entry: \(S.self).dtypeName '\(S.dtypeName)' is not a safetensors dtype of"
                         + " \(MemoryLayout<S>.size) bytes")
             }

@@ -1,6 +1,8 @@
 // SummaryHistogram.swift: the distribution of a tensor's values, as TensorBoard's
 // `HistogramProto` holds it.
 
+import Tapestry
+
 /// A histogram of values for TensorBoard: count, sum, sum of squares, extremes and equal-width
 /// buckets (TensorFlow 2's `tf.summary.histogram` uses 30).
 public struct SummaryHistogram: Sendable, Equatable {
@@ -23,7 +25,7 @@ public struct SummaryHistogram: Sendable, Equatable {
     /// largest finite value (one bucket when they are equal). Non-finite values are counted in
     /// `count`, `sum` and the extremes but in no bucket.
     public init(_ values: some Sequence<Double>, bucketCount: Int = 30) {
-        precondition(bucketCount > 0, "SummaryHistogram: bucketCount must be positive, got \(bucketCount)")
+        checkPrecondition(bucketCount > 0, "SummaryHistogram: bucketCount must be positive, got \(bucketCount)")
         var minimum = Double.infinity, maximum = -Double.infinity
         var finiteMinimum = Double.infinity, finiteMaximum = -Double.infinity
         var count = 0.0, sum = 0.0, squares = 0.0

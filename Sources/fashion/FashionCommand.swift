@@ -46,6 +46,9 @@ struct FashionCommand: ParsableCommand {
     @Option(help: "Write the run's figures as JSON to this file.")
     var metricsJSON: String?
 
+    @Option(help: "Write TensorBoard logs (scalars, histograms, the graph) into this folder.")
+    var tensorboard: String?
+
     @Option(help: "0 silent, 1 progress bar, 2 one line per epoch.")
     var verbose = 1
 

@@ -41,8 +41,14 @@ struct FashionDemo {
         if options.verbose > 0 { model.summary() }
 
         // 3. Train.
+        let board = options.tensorboard.map { folder -> TensorBoard<Float> in
+            // 32 training images give the gradient histograms and the recorded graph.
+            let sample = data.train.batch(at: Array(0..<32)[...])
+            return TensorBoard(logDirectory: URL(fileURLWithPath: folder, isDirectory: true),
+                               gradientSample: (inputs: sample.inputs, targets: sample.targets))
+        }
         let history = try model.fit(data.train, epochs: options.epochs, batchSize: options.batchSize,
-                                    verbose: options.verbose)
+                                    callbacks: board.map { [$0] } ?? [], verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
         let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)

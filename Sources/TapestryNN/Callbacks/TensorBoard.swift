@@ -67,9 +67,9 @@ public final class TensorBoard<Scalar: TensorScalar>: Callback {
     public init(logDirectory: URL, updateFrequency: UpdateFrequency = .epoch, histogramFrequency: Int = 1,
                 gradientSample: (inputs: Tensor<Scalar>, targets: Targets<Scalar>)? = nil, writesGraph: Bool = true) {
         if case .batches(let n) = updateFrequency {
-            precondition(n > 0, "TensorBoard: updateFrequency .batches(n) needs n > 0, got \(n)")
+            checkPrecondition(n > 0, "TensorBoard: updateFrequency .batches(n) needs n > 0, got \(n)")
         }
-        precondition(histogramFrequency >= 0, "TensorBoard: histogramFrequency must be ≥ 0, got \(histogramFrequency)")
+        checkPrecondition(histogramFrequency >= 0, "TensorBoard: histogramFrequency must be ≥ 0, got \(histogramFrequency)")
         self.logDirectory = logDirectory
         self.updateFrequency = updateFrequency
         self.histogramFrequency = histogramFrequency
