@@ -103,22 +103,10 @@ extension Model {
         }
         var firstEpoch = 1, firstStep = 0
         if let backup, let state = try backup.restoredTrainingState(for: self) {
-            generator = try restoreTraining(from: state, sampleCount: trainingIndices.count, configuration: configuration)
-            trainingIndices = state.sampleOrder
-            history = state.history
-            firstEpoch = state.epochsCompleted + 1
-            firstStep = state.stepsCompleted
-            guard firstStep < (trainingIndices.count + batchSize - 1) / batchSize else {
-                throw ModelError.invalidArgument("fit: cannot resume at step \(firstStep + 1) of an epoch of batches of \(batchSize)")
-            }
-            if firstStep > 0 {
-                lossMean.reset()
-                lossMean.add(total: state.runningLoss?.total ?? 0, count: state.runningLoss?.count ?? 0)
-                for case let metric as MeanMetric in configuration.metrics {
-                    metric.reset()
-                    metric.add(total: state.runningMetrics[metric.name]?.total ?? 0, count: state.runningMetrics[metric.name]?.count ?? 0)
-                }
-            }
+            generator = try restoreTraining(from: state, sampleCount: trainingIndices.count, batchSize: batchSize,
+                                            configuration: configuration, lossMean: lossMean)
+            (trainingIndices, history) = (state.sampleOrder, state.history)
+            (firstEpoch, firstStep) = (state.epochsCompleted + 1, state.stepsCompleted)
         }
         // The learning rate is logged (History, progress bar) when something changes it.
         let logsLearningRate = configuration.optimizer.followsSchedule

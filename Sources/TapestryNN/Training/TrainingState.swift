@@ -115,13 +115,18 @@ extension Model {
             runningLoss: runningLoss.map { .init(total: $0.total, count: $0.count) }, runningMetrics: runningMetrics)
     }
 
-    /// Puts back the weights, optimizer state and learning rate of `state`, checking first
-    /// that it fits this model and these training samples.
+    /// Puts back the weights, optimizer state, learning rate and (mid-epoch) running sums of
+    /// `state`, checking first that it fits this model and these training samples, and
+    /// returns the shuffling generator to continue with.
     func restoreTraining(
-        from state: TrainingState<Scalar>, sampleCount: Int, configuration: TrainingConfiguration<Scalar>
+        from state: TrainingState<Scalar>, sampleCount: Int, batchSize: Int, configuration: TrainingConfiguration<Scalar>,
+        lossMean: MeanMetric
     ) throws -> SeededRandomNumberGenerator {
         func invalid(_ detail: String) -> ModelError { .invalidArgument("fit: cannot resume from the saved training state: \(detail)") }
         guard state.epochsCompleted >= 0, state.stepsCompleted >= 0 else { throw invalid("negative epoch or step") }
+        guard state.stepsCompleted < (sampleCount + batchSize - 1) / batchSize else {
+            throw invalid("it stopped at step \(state.stepsCompleted) of an epoch, more than \(sampleCount) samples in batches of \(batchSize) allow")
+        }
         guard state.sampleOrder.count == sampleCount,
               Set(state.sampleOrder) == Set(0..<sampleCount) else {
             throw invalid("its sample order is not a permutation of the \(sampleCount) training samples")
@@ -151,6 +156,15 @@ extension Model {
         }
         for ((_, parameter), value) in zip(named, values) { parameter.value = value }
         if !configuration.optimizer.followsSchedule { configuration.optimizer.learningRate = state.learningRate }
+        if let running = state.runningLoss, state.stepsCompleted > 0 {
+            lossMean.reset()
+            lossMean.add(total: running.total, count: running.count)
+            for case let metric as MeanMetric in configuration.metrics {
+                let sums = state.runningMetrics[metric.name] ?? .init(total: 0, count: 0)
+                metric.reset()
+                metric.add(total: sums.total, count: sums.count)
+            }
+        }
         return generator
     }
 }
