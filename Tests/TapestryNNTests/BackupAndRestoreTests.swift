@@ -30,10 +30,17 @@ final class BackupAndRestoreTests: XCTestCase {
         }
     }
 
-    /// A fresh spiral MLP compiled with Adam and accuracy; the weights differ per `initSeed`.
-    private func makeModel(initSeed: UInt64) -> Sequential<Float> {
+    /// A fresh spiral MLP compiled with Adam and accuracy; the weights (and the dropout
+    /// masks) differ per `initSeed`.
+    private func makeModel(initSeed: UInt64, dropout: Bool = false) -> Sequential<Float> {
         setRandomSeed(initSeed)
-        let model = TrainingTests.spiralModel()
+        let model = dropout
+            ? Sequential<Float>(inputShape: [2]) {
+                Dense(inputSize: 2, outputSize: 64, activation: .relu)
+                Dropout(rate: 0.3)
+                Dense(inputSize: 64, outputSize: 2)
+            }
+            : TrainingTests.spiralModel()
         model.compile(optimizer: Adam(learningRate: 0.01), loss: SparseCategoricalCrossentropy(fromLogits: true),
                       metrics: [.accuracy])
         return model
@@ -47,21 +54,21 @@ final class BackupAndRestoreTests: XCTestCase {
     /// Runs once uninterrupted, then interrupted before batch `stop` and resumed in a new
     /// model, and checks History metrics and weights are equal bit for bit.
     private func checkResumption(
-        saveFrequency: BackupAndRestore<Float>.SaveFrequency, stopBeforeBatch stop: Int,
+        saveFrequency: BackupAndRestore<Float>.SaveFrequency, stopBeforeBatch stop: Int, dropout: Bool = false,
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let reference = makeModel(initSeed: 1)
+        let reference = makeModel(initSeed: 1, dropout: dropout)
         let expected = try fit(reference, callbacks: [])
 
         let folder = directory.appendingPathComponent("run-\(UUID().uuidString)")
-        let interrupted = makeModel(initSeed: 1)
+        let interrupted = makeModel(initSeed: 1, dropout: dropout)
         let first = BackupAndRestore<Float>(backupDirectory: folder, saveFrequency: saveFrequency, deletesBackupOnEnd: false)
         let partial = try fit(interrupted, callbacks: [first, Interruption(stopBeforeBatch: stop)])
         XCTAssertEqual(partial.stopReason, "simulated crash", file: file, line: line)
         XCTAssertTrue(FileManager.default.fileExists(atPath: first.backupURL.path), "a backup was written", file: file, line: line)
 
         // A new process: other initial weights, which the backup replaces.
-        let resumed = makeModel(initSeed: 99)
+        let resumed = makeModel(initSeed: 99, dropout: dropout)
         let second = BackupAndRestore<Float>(backupDirectory: folder, saveFrequency: saveFrequency)
         let history = try fit(resumed, callbacks: [second])
         XCTAssertEqual(history.epochs.map(\.epoch), expected.epochs.map(\.epoch), file: file, line: line)
@@ -80,6 +87,11 @@ final class BackupAndRestoreTests: XCTestCase {
         // Backups after steps 2 and 4 of each epoch: batch 10 (step 5 of epoch 2) resumes after step 4.
         try checkResumption(saveFrequency: .steps(2), stopBeforeBatch: 10)
         try checkResumption(saveFrequency: .steps(2), stopBeforeBatch: 8)
+    }
+
+    func testResumingAModelWithDropoutRestoresItsMasks() throws {
+        try checkResumption(saveFrequency: .steps(2), stopBeforeBatch: 9, dropout: true)
+        try checkResumption(saveFrequency: .epoch, stopBeforeBatch: 12, dropout: true)
     }
 
     func testAFinishedBackupReturnsTheSavedHistoryWithoutTraining() throws {

@@ -11,7 +11,8 @@ import TapestryIO
 /// is always whole or absent: the weights under their dotted names (so `load(weightsFrom:)`
 /// reads it too), the optimizer's slots as `optimizer/<parameter>/<slot>`, and in its
 /// metadata the epoch and step reached, the optimizer's step count and learning rate, the
-/// shuffling generator's state, the epoch's sample order, the `History` so far and,
+/// shuffling generator's state and those of `Dropout` layers (any `RandomizedLayer`), the
+/// epoch's sample order, the `History` so far and,
 /// mid-epoch, the running loss and metric sums. When `fit` starts and the file exists, the
 /// run continues from it; a resumed run ends with the same `History` metrics and the same
 /// weights, bit for bit, as one never interrupted with the same seed.
@@ -22,9 +23,8 @@ import TapestryIO
 /// ```
 ///
 /// Limits: saves within an epoch need `MeanMetric` metrics (every built-in accuracy is one);
-/// `Dropout` layers' generators and other callbacks' own state are not saved (see
-/// `TrainingState`), so bit-for-bit resumption holds for models without `Dropout`; the
-/// `seconds` of an interrupted epoch count only the run that finished it.
+/// other callbacks' own state (`EarlyStopping`'s patience) is not saved (see
+/// `TrainingState`); the `seconds` of an interrupted epoch count only the run that finished it.
 public final class BackupAndRestore<Scalar: TensorScalar>: TrainingStateRestoring {
     /// When to write the backup.
     public enum SaveFrequency: Sendable, Equatable {

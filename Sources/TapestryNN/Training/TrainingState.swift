@@ -8,9 +8,8 @@ import Tapestry
 /// every save point, and takes one back from it before the first epoch.
 ///
 /// What it does not hold: the state of other callbacks (`EarlyStopping`'s patience,
-/// `ReduceLROnPlateau`'s wait; the learning rate itself is kept) and the generators of
-/// `Dropout` layers, so a resumed run matches an uninterrupted one bit for bit only for
-/// models without `Dropout`.
+/// `ReduceLROnPlateau`'s wait; the learning rate itself is kept) and the running sums of
+/// metrics that are not `MeanMetric`s (so saves within an epoch need `MeanMetric` metrics).
 public struct TrainingState<Scalar: TensorScalar> {
     /// A running mean's sums (`MeanMetric.total` and `count`), to continue an epoch.
     public struct RunningMean: Sendable, Equatable {
@@ -36,6 +35,8 @@ public struct TrainingState<Scalar: TensorScalar> {
     /// The shuffling generator's state (`SeededRandomNumberGenerator.state`) after that
     /// epoch's shuffle.
     public var generatorState: [UInt64]
+    /// The generator state of each `RandomizedLayer` (`Dropout`) by its path in the model.
+    public var layerGenerators: [String: [UInt64]]
     /// The epochs recorded so far.
     public var history: History
     /// Every parameter's value, by its dotted name (`dense_1.kernel`).
@@ -52,7 +53,8 @@ public struct TrainingState<Scalar: TensorScalar> {
 
     /// Creates a state.
     public init(
-        epochsCompleted: Int, stepsCompleted: Int, sampleOrder: [Int], generatorState: [UInt64], history: History,
+        epochsCompleted: Int, stepsCompleted: Int, sampleOrder: [Int], generatorState: [UInt64],
+        layerGenerators: [String: [UInt64]] = [:], history: History,
         weights: [String: Tensor<Scalar>], optimizer: OptimizerSnapshot<Scalar>?, learningRate: Double,
         runningLoss: RunningMean? = nil, runningMetrics: [String: RunningMean] = [:]
     ) {
@@ -60,6 +62,7 @@ public struct TrainingState<Scalar: TensorScalar> {
         self.stepsCompleted = stepsCompleted
         self.sampleOrder = sampleOrder
         self.generatorState = generatorState
+        self.layerGenerators = layerGenerators
         self.history = history
         self.weights = weights
         self.optimizer = optimizer
@@ -109,7 +112,9 @@ extension Model {
         }
         return TrainingState(
             epochsCompleted: epochsCompleted, stepsCompleted: stepsCompleted, sampleOrder: sampleOrder,
-            generatorState: generator.state, history: history,
+            generatorState: generator.state,
+            layerGenerators: Dictionary(randomizedLayers.map { ($0.path, $0.layer.generator.state) }, uniquingKeysWith: { a, _ in a }),
+            history: history,
             weights: Dictionary(namedParameters.map { ($0.name, $0.parameter.value) }, uniquingKeysWith: { a, _ in a }),
             optimizer: optimizer?.snapshot(of: trainableParameters), learningRate: configuration.optimizer.learningRate,
             runningLoss: runningLoss.map { .init(total: $0.total, count: $0.count) }, runningMetrics: runningMetrics)
@@ -148,6 +153,12 @@ extension Model {
             }
             return value
         }
+        let layerGenerators = try randomizedLayers.map { path, layer -> (any RandomizedLayer, SeededRandomNumberGenerator) in
+            guard let words = state.layerGenerators[path], let generator = SeededRandomNumberGenerator(state: words) else {
+                throw invalid("no generator state for the randomized layer at '\(path)'")
+            }
+            return (layer, generator)
+        }
         if let snapshot = state.optimizer {
             guard let optimizer = configuration.optimizer as? any CheckpointableOptimizer<Scalar> else {
                 throw invalid("it holds optimizer state, but the optimizer cannot restore it")
@@ -155,6 +166,7 @@ extension Model {
             try optimizer.restore(snapshot, for: trainableParameters)
         }
         for ((_, parameter), value) in zip(named, values) { parameter.value = value }
+        for (layer, generator) in layerGenerators { layer.generator = generator }
         if !configuration.optimizer.followsSchedule { configuration.optimizer.learningRate = state.learningRate }
         if let running = state.runningLoss, state.stepsCompleted > 0 {
             lossMean.reset()

@@ -35,6 +35,7 @@ enum TrainingStateFile {
         var stepsCompleted: Int
         var sampleOrder: [Int]
         var generatorState: [String]
+        var layerGenerators: [String: [String]]
         var history: History
         var learningRateBits: String
         var optimizer: OptimizerHeader?
@@ -89,7 +90,8 @@ enum TrainingStateFile {
     static func checkpoint<Scalar: TensorScalar>(of state: TrainingState<Scalar>, for model: Model<Scalar>) throws -> SafeTensors {
         let header = Header(
             version: version, epochsCompleted: state.epochsCompleted, stepsCompleted: state.stepsCompleted,
-            sampleOrder: state.sampleOrder, generatorState: state.generatorState.map { hex($0) }, history: state.history,
+            sampleOrder: state.sampleOrder, generatorState: state.generatorState.map { hex($0) },
+            layerGenerators: state.layerGenerators.mapValues { $0.map { hex($0) } }, history: state.history,
             learningRateBits: hex(state.learningRate),
             optimizer: state.optimizer.map { OptimizerHeader(step: $0.step, slotNames: $0.slotNames) },
             runningLoss: state.runningLoss.map { Sums(totalBits: hex($0.total), count: $0.count) },
@@ -127,6 +129,7 @@ enum TrainingStateFile {
         return TrainingState(
             epochsCompleted: header.epochsCompleted, stepsCompleted: header.stepsCompleted, sampleOrder: header.sampleOrder,
             generatorState: try header.generatorState.map { try bits($0, "a generator word", source) },
+            layerGenerators: try header.layerGenerators.mapValues { try $0.map { try bits($0, "a layer's generator word", source) } },
             history: header.history, weights: weights,
             optimizer: try header.optimizer.map {
                 try snapshot($0, names: model.trainableParameterNames, in: checkpoint, as: Scalar.self)
