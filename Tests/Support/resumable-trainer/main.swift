@@ -1,4 +1,4 @@
-// resumable-trainer: trains a small MLP on synthetic data with `BackupAndRestore`, for the
+// resumable-trainer: trains a small MLP with Dropout on synthetic data with `BackupAndRestore`, for the
 // test that kills it at chosen moments and reruns it (Tests/ReliabilityTests/BackupAndRestoreCrashTests.swift).
 //
 //     resumable-trainer BACKUP-FOLDER OUTPUT-FOLDER
@@ -61,6 +61,7 @@ let validation = (x: x.gathering(atIndices: Array(0..<30)), y: y.gathering(atInd
 setRandomSeed(7)
 let model = Sequential<Float>(inputShape: [2]) {
     Dense(inputSize: 2, outputSize: 32, activation: .relu)
+    Dropout(rate: 0.2)
     Dense(inputSize: 32, outputSize: 3)
 }
 model.compile(optimizer: Adam(learningRate: 0.01), loss: SparseCategoricalCrossentropy(fromLogits: true), metrics: [.accuracy])
