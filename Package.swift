@@ -69,10 +69,15 @@ let package = Package(
         .executableTarget(
             name: "checkpoint-writer", dependencies: ["Tapestry", "TapestryIO", "TapestryNN"],
             path: "Tests/Support/checkpoint-writer"),
+        // Trains with BackupAndRestore and kills itself where told; the crash test reruns it.
+        .executableTarget(
+            name: "resumable-trainer", dependencies: ["Tapestry", "TapestryIO", "TapestryNN"],
+            path: "Tests/Support/resumable-trainer"),
         .testTarget(
             name: "ReliabilityTests",
             dependencies: [
                 "Tapestry", "TapestryIO", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer",
+                "resumable-trainer",
             ]),
 
         // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each

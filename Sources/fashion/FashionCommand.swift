@@ -49,6 +49,9 @@ struct FashionCommand: ParsableCommand {
     @Option(help: "Write TensorBoard logs (scalars, histograms, the graph) into this folder.")
     var tensorboard: String?
 
+    @Option(help: "Back up training into this folder every epoch; rerunning the same command after a crash resumes from it.")
+    var backupDir: String?
+
     @Option(help: "0 silent, 1 progress bar, 2 one line per epoch.")
     var verbose = 1
 

@@ -19,6 +19,14 @@ struct FashionDemo {
         if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
         if let path = options.saveModel { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-model") }
         if let path = options.metricsJSON { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--metrics-json") }
+        let backup = try options.backupDir.map { path -> BackupAndRestore<Float> in
+            let folder = URL(fileURLWithPath: path, isDirectory: true)
+            do { try OutputFolder.prepare(folder) } catch var unusable as OutputFolder.Unusable {
+                unusable.what = "back up training to"
+                throw unusable
+            }
+            return BackupAndRestore(backupDirectory: folder)
+        }
 
         // 1. Load the data; the images stay bytes and are normalised batch by batch. A folder
         //    given with --data-dir is used as is (a typo must not silently pick other data);
@@ -48,7 +56,7 @@ struct FashionDemo {
                                gradientSample: (inputs: sample.inputs, targets: sample.targets))
         }
         let history = try model.fit(data.train, epochs: options.epochs, batchSize: options.batchSize,
-                                    callbacks: board.map { [$0] } ?? [], verbose: options.verbose)
+                                    callbacks: ([board, backup] as [(any Callback<Float>)?]).compactMap { $0 }, verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
         let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)

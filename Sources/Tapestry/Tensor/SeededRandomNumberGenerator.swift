@@ -5,7 +5,7 @@
 /// helpers, whose algorithms are not promised to stay fixed). Tapestry's own sampling
 /// (`Tensor(randomUniform:…)`, shuffling in `fit`) uses only `next()`.
 public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var words: (UInt64, UInt64, UInt64, UInt64)
 
     /// Creates a generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) {
@@ -17,19 +17,31 @@ public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (next(), next(), next(), next())
+        words = (next(), next(), next(), next())
+    }
+
+    /// The generator's whole state, four words of xoshiro256**: save it to continue the
+    /// same sequence later with `init(state:)` (training checkpoints do this).
+    public var state: [UInt64] { [words.0, words.1, words.2, words.3] }
+
+    /// Creates a generator that continues where the one whose `state` was read stopped.
+    ///
+    /// Returns `nil` unless `state` holds four words, not all zero (xoshiro's one forbidden state).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        words = (state[0], state[1], state[2], state[3])
     }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        let result = rotateLeft(state.1 &* 5, by: 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotateLeft(state.3, by: 45)
+        let result = rotateLeft(words.1 &* 5, by: 7) &* 9
+        let t = words.1 << 17
+        words.2 ^= words.0
+        words.3 ^= words.1
+        words.1 ^= words.2
+        words.0 ^= words.3
+        words.2 ^= t
+        words.3 = rotateLeft(words.3, by: 45)
         return result
     }
 

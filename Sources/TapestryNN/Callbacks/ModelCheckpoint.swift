@@ -15,11 +15,18 @@ public final class ModelCheckpoint<Scalar: TensorScalar>: Callback {
     public let mode: MonitorMode
     /// The best value seen so far.
     public private(set) var best: Double?
+    /// Whether each file also holds the optimizer's state (restore it with
+    /// `Model.load(optimizerStateFrom:)`, the weights with `load(weightsFrom:)`).
+    public let includesOptimizerState: Bool
     /// The files written, in order.
     public private(set) var savedFiles: [URL] = []
 
     /// Creates the callback.
-    public init(path: String, monitor: String = "val_loss", saveBestOnly: Bool = false, mode: MonitorMode? = nil) {
+    public init(
+        path: String, monitor: String = "val_loss", saveBestOnly: Bool = false, mode: MonitorMode? = nil,
+        includesOptimizerState: Bool = false
+    ) {
+        self.includesOptimizerState = includesOptimizerState
         self.path = path
         self.monitor = monitor
         self.saveBestOnly = saveBestOnly
@@ -42,7 +49,11 @@ public final class ModelCheckpoint<Scalar: TensorScalar>: Callback {
             best = value
         }
         let url = URL(fileURLWithPath: path.replacingOccurrences(of: "{epoch}", with: String(epoch)))
-        try model.save(weightsTo: url)
+        if includesOptimizerState {
+            try model.save(weightsAndOptimizerStateTo: url)
+        } else {
+            try model.save(weightsTo: url)
+        }
         savedFiles.append(url)
         return .proceed
     }

@@ -6,12 +6,13 @@ import Tapestry
 ///
 /// The masks come from the layer's own seeded generator, so a run with the same seed drops
 /// the same units.
-public final class Dropout<Scalar: TensorScalar>: Layer {
+public final class Dropout<Scalar: TensorScalar>: Layer, RandomizedLayer {
     /// The layer's name.
     public var name: String
     /// The fraction of units dropped while training.
     public let rate: Double
-    private var generator: SeededRandomNumberGenerator
+    /// The generator the masks come from (`BackupAndRestore` saves and restores it).
+    public var generator: SeededRandomNumberGenerator
 
     /// Creates a dropout layer.
     ///

@@ -95,19 +95,35 @@ extension Model {
         var history = History()
         let reporter = ProgressReporter(verbosity: verbose, epochs: epochs)
         for callback in callbacks { try callback.trainingWillBegin(model: self) }
+        // A backup (BackupAndRestore) may continue an interrupted run: epoch, step, order, state.
+        let backup = callbacks.lazy.compactMap { $0 as? any TrainingStateRestoring<Scalar> }.first
+        let stepsBetweenSaves = backup?.stepsBetweenSaves.map { max($0, 1) }
+        if stepsBetweenSaves != nil, let metric = configuration.metrics.first(where: { !($0 is MeanMetric) }) {
+            throw ModelError.invalidArgument("fit: backups within an epoch need MeanMetric metrics, '\(metric.name)' is not one")
+        }
+        var firstEpoch = 1, firstStep = 0
+        if let backup, let state = try backup.restoredTrainingState(for: self) {
+            generator = try restoreTraining(from: state, sampleCount: trainingIndices.count, batchSize: batchSize,
+                                            configuration: configuration, lossMean: lossMean)
+            (trainingIndices, history) = (state.sampleOrder, state.history)
+            (firstEpoch, firstStep) = (state.epochsCompleted + 1, state.stepsCompleted)
+        }
         // The learning rate is logged (History, progress bar) when something changes it.
         let logsLearningRate = configuration.optimizer.followsSchedule
             || callbacks.contains { $0 is LearningRateScheduler<Scalar> || $0 is ReduceLROnPlateau<Scalar> }
 
-        training: for epoch in 1...max(epochs, 1) where epochs > 0 {
+        training: for epoch in stride(from: firstEpoch, through: epochs, by: 1) {
             let start = DispatchTime.now()
-            if shuffle { generator.shuffle(&trainingIndices) }
+            let resumesEpoch = epoch == firstEpoch && firstStep > 0
+            if shuffle && !resumesEpoch { generator.shuffle(&trainingIndices) }
             let stepCount = (trainingIndices.count + batchSize - 1) / batchSize
             var bar = reporter.beginEpoch(epoch, steps: stepCount)
-            lossMean.reset()
-            for metric in configuration.metrics { metric.reset() }
+            if !resumesEpoch {
+                lossMean.reset()
+                for metric in configuration.metrics { metric.reset() }
+            }
             let stopReason: String? = try LearningPhase.training {
-                for step in 0..<stepCount {
+                for step in (resumesEpoch ? firstStep : 0)..<stepCount {
                     let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
                     let inputs = data.inputs(at: batchIndices)
                     let batchTargets = targets.gathering(atIndices: Array(batchIndices))
@@ -124,6 +140,11 @@ extension Model {
                     for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
                     bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
                                 + (logsLearningRate ? [("learning_rate", configuration.optimizer.learningRate)] : []))
+                    if let backup, let stepsBetweenSaves, (step + 1) % stepsBetweenSaves == 0, step + 1 < stepCount {
+                        try backup.save(trainingState(
+                            epochsCompleted: epoch - 1, stepsCompleted: step + 1, sampleOrder: trainingIndices, generator: generator,
+                            history: history, configuration: configuration, runningLoss: lossMean), for: self)
+                    }
                 }
                 return nil
             }
@@ -149,6 +170,9 @@ extension Model {
                     break training
                 }
             }
+            try backup?.save(trainingState(
+                epochsCompleted: epoch, stepsCompleted: 0, sampleOrder: trainingIndices, generator: generator,
+                history: history, configuration: configuration, runningLoss: nil), for: self)
             if epoch == epochs { break }
         }
         for callback in callbacks { try callback.trainingDidEnd(model: self) }
