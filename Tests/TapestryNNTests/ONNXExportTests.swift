@@ -15,6 +15,7 @@ final class ONNXExportTests: XCTestCase {
         let inputs: [String]
         let outputs: [String]
         let operators: [String]
+        let initializers: [String]
     }
 
     private static let packageRoot = URL(fileURLWithPath: #filePath)
@@ -158,6 +159,17 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(summary.inputs, ["features"])
         XCTAssertEqual(summary.outputs, ["head"])
         XCTAssertTrue(Set(["Sum", "Mul", "Mean", "Concat", "LeakyRelu", "Sigmoid", "Tanh"]).isSubset(of: Set(summary.operators)))
+    }
+
+    func testSharedLayerIsStoredOnce() throws {
+        let input = Input<Float>(shape: [4], name: "x")
+        let shared = Dense<Float>(inputSize: 4, outputSize: 4, activation: .tanh, seed: 41, name: "shared")
+        let twice = try shared(try shared(input))
+        let model = try Functional(inputs: [input], outputs: [try Add<Float>()([input, twice])])
+        let x = batch([6, 4], seed: 42)
+        let (outputs, summary) = try runWithONNXRuntime(model, inputs: [x])
+        assertClose(outputs[0], try model.predict(x))
+        XCTAssertEqual(summary.initializers, ["shared.bias", "shared.kernel"])
     }
 
     func testFunctionalConvolutionalResidualStaysChannelsFirstAcrossTheAdd() throws {

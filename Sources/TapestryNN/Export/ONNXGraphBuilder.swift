@@ -32,6 +32,8 @@ struct ONNXGraphBuilder<Scalar: TensorScalar> {
     private var usedNames: Set<String> = []
     /// The other-layout copy of a value already transposed, by name.
     private var transposedCopies: [String: Value] = [:]
+    /// The initializer of each parameter already stored, by identity.
+    private var parameterInitializers: [ObjectIdentifier: String] = [:]
 
     init() throws {
         guard let type = ONNXProto.dataType(of: Scalar.self) else { throw ONNXExportError.unsupportedScalar(Scalar.dtypeName) }
@@ -70,6 +72,16 @@ struct ONNXGraphBuilder<Scalar: TensorScalar> {
         let name = fresh(base)
         let bytes = tensor.withUnsafeScalars { Array(UnsafeRawBufferPointer($0)) }
         initializers.append(ONNXProto.tensor(name: name, dataType: elementType, shape: tensor.shape, rawData: bytes))
+        return name
+    }
+
+    /// The initializer holding `parameter`'s value (after `transform`), added the first time
+    /// and named after `base`; a shared layer's parameters are stored once.
+    mutating func initializer(for parameter: Parameter<Scalar>, name base: String,
+                              transform: (Tensor<Scalar>) -> Tensor<Scalar> = { $0 }) -> String {
+        if let name = parameterInitializers[ObjectIdentifier(parameter)] { return name }
+        let name = initializer(transform(parameter.value), name: base)
+        parameterInitializers[ObjectIdentifier(parameter)] = name
         return name
     }
 
@@ -122,15 +134,15 @@ struct ONNXGraphBuilder<Scalar: TensorScalar> {
             guard model.inputs.count == 1, model.outputs.count == 1 else { throw ONNXExportError.unsupportedNesting(model: model.name) }
             return try inline(model, inputs: [value], prefix: path + "/")[0]
         case let dense as Dense<Scalar>:
-            let kernel = initializer(dense.kernel.value, name: path + ".kernel")
-            let bias = initializer(dense.bias.value, name: path + ".bias")
+            let kernel = initializer(for: dense.kernel, name: path + ".kernel")
+            let bias = initializer(for: dense.bias, name: path + ".bias")
             let input = channelsLast(value)
             let output = node("Gemm", [input.name, kernel, bias], output: path)
             return try activate(Value(name: output, shape: outputShape, layout: .channelsLast), dense.activation, layer: layer, path: path)
         case let conv as Conv2D<Scalar>:
             let input = channelsFirst(value)
-            let kernel = initializer(conv.kernel.value.transposed(permutation: [3, 2, 0, 1]), name: path + ".kernel")
-            let bias = initializer(conv.bias.value, name: path + ".bias")
+            let kernel = initializer(for: conv.kernel, name: path + ".kernel") { $0.transposed(permutation: [3, 2, 0, 1]) }
+            let bias = initializer(for: conv.bias, name: path + ".bias")
             let size = conv.kernelSize
             let reach = ((size.height - 1) * conv.dilation.height + 1, (size.width - 1) * conv.dilation.width + 1)
             let attributes: [ONNXAttribute] = [
@@ -165,7 +177,7 @@ struct ONNXGraphBuilder<Scalar: TensorScalar> {
         case let norm as BatchNormalization<Scalar>:
             let input = channelsFirst(value)
             let inputs = [input.name] + [norm.gamma, norm.beta, norm.movingMean, norm.movingVariance].map {
-                initializer($0.value, name: path + "." + $0.localName)
+                initializer(for: $0, name: path + "." + $0.localName)
             }
             let output = node("BatchNormalization", inputs, output: path, [.float("epsilon", Float(norm.epsilon))])
             return Value(name: output, shape: outputShape, layout: input.layout)
