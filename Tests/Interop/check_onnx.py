@@ -5,7 +5,7 @@ Usage: check_onnx.py MODEL.onnx OUTPUT_DIR INPUT.npy [INPUT.npy ...]
 Runs onnx.checker.check_model (full check), verifies the IR version is at most 9, then feeds
 the .npy inputs (in the graph's input order) to an onnxruntime InferenceSession and writes
 each output to OUTPUT_DIR/output_<i>.npy. Prints a JSON summary (IR version, opsets, inputs,
-outputs, operator types, initializer names) on standard output.
+outputs, operator types and counts, initializer names) on standard output.
 """
 
 import json
@@ -37,6 +37,8 @@ def main():
         "inputs": [info.name for info in inputs],
         "outputs": [info.name for info in session.get_outputs()],
         "operators": sorted({node.op_type for node in model.graph.node}),
+        "operator_counts": {op: sum(node.op_type == op for node in model.graph.node)
+                            for op in {node.op_type for node in model.graph.node}},
         "initializers": sorted(tensor.name for tensor in model.graph.initializer),
     }))
 

@@ -15,6 +15,7 @@ final class ONNXExportTests: XCTestCase {
         let inputs: [String]
         let outputs: [String]
         let operators: [String]
+        let operator_counts: [String: Int]
         let initializers: [String]
     }
 
@@ -191,6 +192,10 @@ final class ONNXExportTests: XCTestCase {
         assertClose(outputs[0], expected[0])
         assertClose(outputs[1], expected[1])
         XCTAssertTrue(summary.operators.contains("ReduceMean"))
+        // Into NCHW for the first convolution; the Add stays NCHW; back to NHWC for the
+        // Concatenate (its two operands); into NCHW for the pool; the `sum` output reuses
+        // its NHWC copy.
+        XCTAssertEqual(summary.operator_counts["Transpose"], 4)
     }
 
     /// The real data: an MLP trained briefly on Fashion-MNIST predicts the 10,000 test images in
