@@ -43,6 +43,9 @@ struct FashionCommand: ParsableCommand {
     @Option(help: "Save the trained model (architecture and weights, one file) for evaluate, predict and draw.")
     var saveModel: String?
 
+    @Option(help: "Export the trained model (logits) as an ONNX file for onnxruntime.")
+    var exportOnnx: String?
+
     @Option(help: "Write the run's figures as JSON to this file.")
     var metricsJSON: String?
 

@@ -18,6 +18,7 @@ struct FashionDemo {
         try OutputFolder.prepare(outputFolder)
         if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
         if let path = options.saveModel { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-model") }
+        if let path = options.exportOnnx { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--export-onnx") }
         if let path = options.metricsJSON { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--metrics-json") }
         let backup = try options.backupDir.map { path -> BackupAndRestore<Float> in
             let folder = URL(fileURLWithPath: path, isDirectory: true)
@@ -84,6 +85,10 @@ struct FashionDemo {
         if let path = options.saveModel {
             try model.save(to: URL(fileURLWithPath: path))
             say("Saved the model to \(path)")
+        }
+        if let path = options.exportOnnx {
+            try model.exportONNX(to: URL(fileURLWithPath: path))
+            say("Exported the model to ONNX at \(path)")
         }
         try DemoPictures(model: model, history: history, data: data, predictions: predictions,
                          modelName: options.model.rawValue.uppercased(), collapsesTape: options.model == .cnn)

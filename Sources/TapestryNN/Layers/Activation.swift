@@ -48,6 +48,12 @@ public struct Activation: Sendable, Hashable, CustomStringConvertible {
         Activation(name: "leaky_relu(\(slope))", function: .leakyRelu(slope: slope))
     }
 
+    /// The slope of a built-in leaky ReLU, `nil` for any other activation (for ONNX export).
+    var leakyReluSlope: Double? { if case .leakyRelu(let slope) = function { slope } else { nil } }
+
+    /// Whether this is a custom activation made with `init(_:_:)` (for ONNX export).
+    var isCustom: Bool { if case .custom = function { true } else { false } }
+
     /// Whether this is the identity.
     public var isLinear: Bool { if case .linear = function { true } else { false } }
 
