@@ -46,6 +46,22 @@ final class FunctionalTests: XCTestCase {
 
     /// Two inputs, two outputs, a loss per output with weights: the logged loss is the
     /// weighted sum of the per-output losses, which are logged too.
+    func testOneImageInputTwoOutputsPredicts() throws {
+        // A non-flat single input with two outputs goes through predict(inputs:) packed.
+        let image = Input<Float>(shape: [3, 2], name: "image")
+        let flat = try Flatten<Float>()(image)
+        let left = try Dense<Float>(inputSize: 6, outputSize: 2, seed: 1, name: "left")(flat)
+        let right = try Dense<Float>(inputSize: 6, outputSize: 3, seed: 2, name: "right")(flat)
+        let model = try Functional(name: "two_heads", inputs: [image], outputs: [left, right])
+        let x = Tensor<Float>(shape: [4, 3, 2], scalars: (0..<24).map { Float($0) / 24 })
+        let outputs = try model.predict(inputs: [x], batchSize: 3)
+        let direct = model([x])
+        XCTAssertEqual(outputs.map(\.shape), [[4, 2], [4, 3]])
+        XCTAssertTrue(outputs[0].isApproximatelyEqual(to: direct[0], tolerance: 1e-6))
+        XCTAssertTrue(outputs[1].isApproximatelyEqual(to: direct[1], tolerance: 1e-6))
+        XCTAssertThrowsError(try model.predict(inputs: [Tensor<Float>(zeros: [4, 2, 3])]))
+    }
+
     func testTwoInputsTwoOutputsTrainWithPerOutputLossesAndWeights() throws {
         setRandomSeed(6)
         let a = Input<Float>(shape: [3], name: "a")

@@ -52,7 +52,9 @@ public final class Functional<Scalar: TensorScalar>: Model<Scalar> {
         self.inputs = inputs
         self.outputs = outputs
         self.layers = graph.layers
-        super.init(name: name, inputShape: inputs.count == 1 ? inputs[0].shape : nil)
+        // One input and one output: the input as it is; otherwise the packed rows (see
+        // `callAsFunction(_:)`), whose size `outputShape(forInputShape:)` checks.
+        super.init(name: name, inputShape: inputs.count == 1 && outputs.count == 1 ? inputs[0].shape : nil)
     }
 
     /// Creates a model with one input and one output.
