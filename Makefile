@@ -10,7 +10,7 @@ APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 
-.PHONY: deps build test unit-tests readme-examples e2e demo bench docs clean venv
+.PHONY: deps build test unit-tests readme-examples e2e demo bench bench-floor docs clean venv
 
 deps:
 	@missing=""; \
@@ -72,8 +72,17 @@ demo: deps
 # The benchmark suite (Benchmarks/, ordo-one/benchmark with malloc counting): a package of
 # its own, so make test never builds it. Benchmarks/compare/run.sh compares with PyTorch,
 # JAX and Keras.
-bench: deps
+# The MLP's BLAS floor is printed first (Benchmarks/Floor/blas_floor.c, the same products
+# the suite benchmarks as "BLAS floor: …"): read Tapestry's figures as ratios to it.
+bench: deps bench-floor
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+# OpenBLAS alone on the MLP's own products (built with the Swift toolchain's clang).
+bench-floor: deps
+	mkdir -p .build
+	clang -O2 -IBenchmarks/Floor/BLASFloor/include -o .build/blas_floor \
+	  Benchmarks/Floor/blas_floor.c Benchmarks/Floor/BLASFloor/BLASFloor.c -lopenblas
+	.build/blas_floor
 
 # The DocC site of every library module (.build/docs/<Module>), with no warnings and every
 # public symbol documented; the toolchain's docc, no plugin in the products' graph.

@@ -33,6 +33,9 @@ let package = Package(
             name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc",
             providers: [.apt(["libgraphviz-dev"])]),
 
+        // The hot element-wise loops in C, multiversioned for AVX-512 / AVX2 / baseline.
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
         .target(
             name: "Tapestry",
             dependencies: [
@@ -40,8 +43,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
-        .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto"]),
-        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData"]),
+        .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto", "CKernels"]),
+        .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData", "CKernels"]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "CGraphviz"]),
         .executableTarget(
             name: "fashion",

@@ -11,9 +11,15 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // The MLP's BLAS floor (OpenBLAS alone on the MLP's products), benchmarked beside
+        // Tapestry's step and prediction; Floor/blas_floor.c is the same probe as a command.
+        .target(
+            name: "BLASFloor", path: "Floor/BLASFloor",
+            linkerSettings: [.linkedLibrary("openblas")]),
         .executableTarget(
             name: "TapestryBenchmarks",
             dependencies: [
+                "BLASFloor",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Tapestry", package: "Tapestry"),
                 .product(name: "TapestryNN", package: "Tapestry"),

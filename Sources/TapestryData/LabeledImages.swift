@@ -1,4 +1,5 @@
 // LabeledImages.swift: one split of an image-classification dataset, kept as bytes.
+import CKernels
 import Tapestry
 
 /// Images with one class label each, stored as they come from IDX files: one byte per pixel.
@@ -134,8 +135,6 @@ public struct LabeledImages: Sendable, Equatable {
 
     /// `Float(v) / 255` for every byte `v`: a table lookup per pixel instead of a division,
     /// with the same values.
-    private static let normalized: [Float] = (0...255).map { Float($0) / 255 }
-
     /// Writes the images at `indices`, in order, into `buffer` as `Float` pixel / 255 (0 to 1).
     ///
     /// Image `k` of the batch fills `buffer[k * pixelsPerImage ..< (k + 1) * pixelsPerImage]`.
@@ -149,16 +148,19 @@ public struct LabeledImages: Sendable, Equatable {
             buffer.count >= indices.count * width,
             "a buffer of \(buffer.count) floats cannot hold \(indices.count) images of \(width) pixels")
         guard let destination = buffer.baseAddress else { return }
+        for index in indices {
+            checkPrecondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
+        }
         pixels.withUnsafeBufferPointer { source in
             guard let source = source.baseAddress else { return }
-            Self.normalized.withUnsafeBufferPointer { table in
-                guard let table = table.baseAddress else { return }
-                var output = destination
-                for index in indices {
-                    checkPrecondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
-                    let input = source + index * width
-                    for pixel in 0..<width { output[pixel] = table[Int(input[pixel])] }
-                    output += width
+            // The C kernel (vectorised for AVX-512/AVX2) divides exactly as `Float(byte) / 255`.
+            let gathered: Void? = indices.withContiguousStorageIfAvailable { rows in
+                tapestry_gather_bytes_as_floats(source, rows.baseAddress, rows.count, width, 255, destination)
+            }
+            if gathered == nil {
+                let rows = Array(indices)
+                rows.withUnsafeBufferPointer { rows in
+                    tapestry_gather_bytes_as_floats(source, rows.baseAddress, rows.count, width, 255, destination)
                 }
             }
         }

@@ -50,6 +50,21 @@ final class LabeledImagesTests: XCTestCase {
         XCTAssertEqual(extremes.gatherImages(at: [0]), [0, 1])
     }
 
+    /// The vectorised C kernel divides exactly as Swift's `Float(byte) / 255` for every byte
+    /// value, over rows whose width is no multiple of any vector length, from contiguous
+    /// and non-contiguous index collections alike.
+    func testGatherImagesDividesEveryByteExactly() {
+        let rows = 7, width = 37 * 3
+        let pixels = (0..<(rows * width)).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 11) }
+        let images = LabeledImages(rows: 37, columns: 3, classCount: 1, pixels: pixels, labels: Array(repeating: 0, count: rows))
+        XCTAssertEqual(Set(pixels).count, 256, "every byte value occurs")
+        let order = [6, 2, 2, 0, 5, 3, 1, 4]
+        let expected = order.flatMap { row in pixels[(row * width)..<((row + 1) * width)].map { Float($0) / 255 } }
+        XCTAssertEqual(images.gatherImages(at: order), expected)
+        XCTAssertEqual(images.gatherImages(at: order.lazy.map { $0 }), expected)  // no contiguous storage
+        XCTAssertEqual(images.gatherImages(at: order[2...]), Array(expected[(2 * width)...]))
+    }
+
     func testGatherLabels() {
         let buffer = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 4)
         defer { buffer.deallocate() }

@@ -1,3 +1,4 @@
+import BLASFloor
 import Benchmark
 import Foundation
 import Tapestry
@@ -51,6 +52,11 @@ private func fashionCNN() -> Sequential<Float> {
     return model
 }
 
+/// Why a benchmark could not set itself up.
+private enum BenchmarkSetupError: Error {
+    case outOfMemory
+}
+
 nonisolated(unsafe) private var dataset: FashionMNIST?
 
 private func fashionData() throws -> FashionMNIST {
@@ -62,6 +68,22 @@ private func fashionData() throws -> FashionMNIST {
 
 let benchmarks: @Sendable () -> Void = {
     let metrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident]
+
+    // The floor first: Tapestry's step and prediction below are read as ratios to these,
+    // measured in the same run (the host is noisy; absolute times drift up to 2×).
+    Benchmark("BLAS floor: the 8 products of a batch-32 MLP step (1 thread)",
+              configuration: .init(metrics: metrics, warmupIterations: 50, maxIterations: 2000)) { benchmark in
+        guard blas_floor_prepare() == 0 else { throw BenchmarkSetupError.outOfMemory }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blas_floor_step() }
+    }
+
+    Benchmark("BLAS floor: the 3 forward products for 10,000 images",
+              configuration: .init(metrics: metrics, warmupIterations: 3, maxIterations: 50)) { benchmark in
+        guard blas_floor_prepare() == 0 else { throw BenchmarkSetupError.outOfMemory }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blas_floor_predict() }
+    }
 
     Benchmark("train step (batch 32)", configuration: .init(metrics: metrics, warmupIterations: 50, maxIterations: 2000)) { benchmark in
         let data = try fashionData()

@@ -68,7 +68,7 @@ extension Functional {
     private func configure(_ spec: OutputLosses<Scalar>, layout: TargetLayout, optimizer: any Optimizer<Scalar>) {
         let loss = OutputsLoss(names: outputNames, shapes: outputs.map(\.shape), losses: spec.losses, weights: spec.weights, layout: layout)
         var metrics: [Metric] = []
-        for (index, output) in outputNames.enumerated() {
+        for index in outputNames.indices {
             if outputs.count > 1 { metrics.append(OutputLossMetric(loss: loss, output: index)) }
             metrics += spec.metrics[index].map { OutputMetric($0, loss: loss, output: index) }
         }

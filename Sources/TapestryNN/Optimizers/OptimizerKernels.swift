@@ -1,3 +1,4 @@
+import CKernels
 import Tapestry
 
 /// The optimizers' per-element loops.
@@ -19,10 +20,15 @@ enum OptimizerKernels {
                         let pointers = (theta: UnsafeMutableRawPointer(theta.baseAddress), gradient: UnsafeRawPointer(g.baseAddress),
                                         m: UnsafeMutableRawPointer(m.baseAddress), v: UnsafeMutableRawPointer(v.baseAddress))
                         guard let t = pointers.theta, let gr = pointers.gradient, let mm = pointers.m, let vv = pointers.v else { return }
+                        let (b1, b2) = (1 - beta1, 1 - beta2)
                         if Scalar.self == Float.self {
-                            adamLoop(Float.self, t, gr, mm, vv, theta.count, alpha, beta1, beta2, epsilon)
+                            tapestry_adam_f32(t.assumingMemoryBound(to: Float.self), gr.assumingMemoryBound(to: Float.self),
+                                              mm.assumingMemoryBound(to: Float.self), vv.assumingMemoryBound(to: Float.self),
+                                              theta.count, Float(alpha), Float(b1), Float(b2), Float(epsilon))
                         } else if Scalar.self == Double.self {
-                            adamLoop(Double.self, t, gr, mm, vv, theta.count, alpha, beta1, beta2, epsilon)
+                            tapestry_adam_f64(t.assumingMemoryBound(to: Double.self), gr.assumingMemoryBound(to: Double.self),
+                                              mm.assumingMemoryBound(to: Double.self), vv.assumingMemoryBound(to: Double.self),
+                                              theta.count, alpha, b1, b2, epsilon)
                         } else {
                             adamLoop(Scalar.self, t, gr, mm, vv, theta.count, alpha, beta1, beta2, epsilon)
                         }
@@ -32,6 +38,9 @@ enum OptimizerKernels {
         }
     }
 
+    /// Adam's loop for scalar types other than `Float` and `Double` (those run the C
+    /// kernel `tapestry_adam_f32`/`_f64`, multiversioned for AVX-512 and AVX2: measured in
+    /// the commit that introduced it against this loop, which LLVM vectorises for SSE only).
     private static func adamLoop<T: TensorScalar>(
         _: T.Type, _ theta: UnsafeMutableRawPointer, _ gradient: UnsafeRawPointer,
         _ m: UnsafeMutableRawPointer, _ v: UnsafeMutableRawPointer, _ count: Int,
@@ -40,9 +49,6 @@ enum OptimizerKernels {
         let theta = theta.assumingMemoryBound(to: T.self), g = gradient.assumingMemoryBound(to: T.self)
         let m = m.assumingMemoryBound(to: T.self), v = v.assumingMemoryBound(to: T.self)
         let alpha = T(alpha), oneMinusBeta1 = T(1 - beta1), oneMinusBeta2 = T(1 - beta2), epsilon = T(epsilon)
-        // `abs` is a no-op here (v ≥ 0) that lets LLVM vectorise the loop: without it,
-        // `squareRoot()` keeps a libm `sqrtf` fallback for negative inputs, and the loop
-        // stays scalar (sqrtss, divss). With it: sqrtps, divps, behind runtime alias checks.
         for i in 0..<count {
             let gi = g[i]
             let mi = m[i] + (gi - m[i]) * oneMinusBeta1
