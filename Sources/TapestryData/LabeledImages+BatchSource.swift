@@ -11,7 +11,8 @@ extension LabeledImages: BatchSource {
 
     /// The labels as class indices, `[count]`.
     public var targets: Targets<Float> {
-        .labels(Tensor(shape: [count], scalars: labels.lazy.map { Int32($0) }))
+        // Converted in a typed loop: a lazy map here cost one malloc per label.
+        .labels(Tensor<Int32>(shape: [count], scalars: labels.map { Int32($0) }))
     }
 
     /// The images `[n, rows, columns]` scaled to [0, 1].

@@ -64,6 +64,11 @@ public struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Shuffles `array` in place (Fisher–Yates with `nextIndex(below:)`).
+    ///
+    /// Inlinable so that callers in other modules get it specialised for their element
+    /// type: unspecialised, each swap boxed its two elements (two mallocs per sample per
+    /// epoch in `fit`).
+    @inlinable
     public mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {

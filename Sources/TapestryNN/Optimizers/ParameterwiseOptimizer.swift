@@ -67,8 +67,10 @@ open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: 
         if parameters.count != gradients.count {
             fatalError("\(name): \(parameters.count) parameters but \(gradients.count) gradients")
         }
-        for (parameter, gradient) in zip(parameters, gradients) where parameter.value.shape != gradient.shape {
-            fatalError("\(name): gradient shape \(gradient.shape) for a parameter of shape \(parameter.value.shape)")
+        // Index loops, not zip: this generic class is not specialised, and zip's iterator
+        // boxed its elements (4 mallocs per parameter per step).
+        for index in parameters.indices where parameters[index].value.shape != gradients[index].shape {
+            fatalError("\(name): gradient shape \(gradients[index].shape) for a parameter of shape \(parameters[index].value.shape)")
         }
         let rate = learningRate
         let clipped = clip(gradients)
@@ -79,10 +81,11 @@ open class ParameterwiseOptimizer<Scalar: TensorScalar, State: OptimizerState>: 
             }
         }
         prepareStep(learningRate: rate)
-        for (parameter, gradient) in zip(parameters, clipped) {
+        for index in parameters.indices {
+            let parameter = parameters[index]
             let key = ObjectIdentifier(parameter)
             var state = states.removeValue(forKey: key) ?? makeState(for: parameter.value)
-            update(&parameter.value, gradient: gradient, state: &state)
+            update(&parameter.value, gradient: clipped[index], state: &state)
             states[key] = state
         }
         step += 1
