@@ -1,0 +1,127 @@
+// TemporaryFileRegistry.swift: the temporary files `AtomicFile` is writing, removed by a
+// SIGINT, SIGTERM or SIGHUP handler before the signal ends the process.
+
+import Synchronization
+
+/// The paths of the temporary files being written, in fixed storage that a signal handler can
+/// read without allocating or locking.
+///
+/// Each of ``capacity`` slots holds a NUL-terminated path and a state: free, being filled or
+/// emptied by its owner, registered, or being removed by the handler. Only the atomic states
+/// coordinate the writer threads and the handler, so the handler sees whole paths only. A
+/// file written while every slot is taken is not registered; the next write of the same
+/// destination removes it (see ``AtomicFile``).
+enum TemporaryFileRegistry {
+    /// Temporary files that can be registered at once.
+    static let capacity = 64
+    /// Bytes a slot holds, the terminating NUL included.
+    static let slotSize = Int(PATH_MAX) + 1
+
+    private static let free = 0, busy = 1, registered = 2, removing = 3
+
+    /// The storage, allocated once and never freed (the handler may read it at any time).
+    private struct Storage: @unchecked Sendable {
+        let states: UnsafeMutablePointer<Atomic<Int>>
+        let paths: UnsafeMutablePointer<CChar>
+    }
+
+    private static let storage: Storage = {
+        let states = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: capacity)
+        for slot in 0..<capacity { (states + slot).initialize(to: Atomic(free)) }
+        let paths = UnsafeMutablePointer<CChar>.allocate(capacity: capacity * slotSize)
+        paths.initialize(repeating: 0, count: capacity * slotSize)
+        installHandlers()
+        return Storage(states: states, paths: paths)
+    }()
+
+    /// Records `path` so that a terminating signal removes it.
+    ///
+    /// - Returns: the slot to pass to ``unregister(_:)``, or `nil` if the path is too long or
+    ///   every slot is taken.
+    static func register(_ path: FileSystemPath) -> Int? {
+        let storage = Self.storage
+        guard path.bytes.count < slotSize, !path.containsNUL else { return nil }
+        for slot in 0..<capacity {
+            guard storage.states[slot].compareExchange(expected: free, desired: busy, ordering: .acquiring).exchanged
+            else { continue }
+            let destination = storage.paths + slot * slotSize
+            path.bytes.withUnsafeBufferPointer { source in
+                source.withMemoryRebound(to: CChar.self) { destination.update(from: $0.baseAddress!, count: $0.count) }
+            }
+            destination[path.bytes.count] = 0
+            storage.states[slot].store(registered, ordering: .releasing)
+            return slot
+        }
+        return nil
+    }
+
+    /// Forgets the path in `slot` (after it was renamed or removed).
+    static func unregister(_ slot: Int) {
+        let storage = Self.storage
+        // If the handler is removing the file, the process is about to end: leave the slot.
+        guard storage.states[slot].compareExchange(expected: registered, desired: busy, ordering: .acquiring).exchanged
+        else { return }
+        storage.states[slot].store(free, ordering: .releasing)
+    }
+
+    /// Makes sure the handlers are installed (done once, on first use).
+    static func activate() {
+        _ = storage
+    }
+
+    /// Installs ``handleSignal`` for SIGINT, SIGTERM and SIGHUP where the signal still has its
+    /// default action; a signal the program ignores or handles itself is left alone.
+    private static func installHandlers() {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            var current = sigaction()
+            guard sigaction(signal, nil, &current) == 0, isDefault(current) else { continue }
+            var action = sigaction()
+            #if canImport(Darwin)
+            action.__sigaction_u.__sa_handler = handleSignal
+            #else
+            action.__sigaction_handler.sa_handler = handleSignal
+            #endif
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            _ = sigaction(signal, &action, nil)
+        }
+    }
+
+    private static func isDefault(_ action: sigaction) -> Bool {
+        #if canImport(Darwin)
+        let handler = action.__sigaction_u.__sa_handler
+        #else
+        let handler = action.__sigaction_handler.sa_handler
+        #endif
+        guard let handler else { return true }    // SIG_DFL is the null handler
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_DFL, to: Int.self)
+    }
+}
+
+/// Removes every registered temporary file, then ends the process as the signal would have
+/// by default. Async-signal-safe: atomics, `unlink`, `signal` and `raise` only.
+private func handleSignal(_ signal: Int32) {
+    TemporaryFileRegistry.removeAll()
+    _ = restoreDefaultAction(signal)
+    _ = raise(signal)
+}
+
+/// Restores the default action of `signal`.
+private func restoreDefaultAction(_ number: Int32) -> Int32 {
+    var action = sigaction()
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    return sigaction(number, &action, nil)    // a zeroed action is SIG_DFL
+}
+
+extension TemporaryFileRegistry {
+    /// Unlinks every registered path; called from the signal handler.
+    fileprivate static func removeAll() {
+        let storage = Self.storage
+        for slot in 0..<capacity {
+            guard storage.states[slot].compareExchange(expected: registered, desired: removing, ordering: .acquiring).exchanged
+            else { continue }
+            _ = unlink(storage.paths + slot * slotSize)
+        }
+    }
+}
