@@ -36,10 +36,11 @@ extension AtomicFile {
             }
         }
         let code = errno
-        guard code == ENOENT else {
+        guard code == ENOENT || code == ENOTDIR else {
             throw FileWriteError(path: shown, reason: .systemCallFailed(step: .inspectDestination, path: shown, code: code))
         }
-        // Missing: a missing folder is reported when the temporary file cannot be created.
+        // Missing: a missing folder (or a file in its place) is reported when the temporary
+        // file cannot be created.
         try checkNames(of: path, shown: shown)
         return path
     }
