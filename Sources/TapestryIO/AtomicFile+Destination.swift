@@ -37,6 +37,8 @@ extension AtomicFile {
         }
         let code = errno
         guard code == ENOENT || code == ENOTDIR else {
+            // Say which name is too long, and how long it may be.
+            if code == ENAMETOOLONG { try checkNames(of: path, shown: shown) }
             throw FileWriteError(path: shown, reason: .systemCallFailed(step: .inspectDestination, path: shown, code: code))
         }
         // Missing: a missing folder (or a file in its place) is reported when the temporary

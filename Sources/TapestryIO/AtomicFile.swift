@@ -99,10 +99,14 @@ public struct AtomicFile: ~Copyable {
         var attempt = 0
         while true {
             let temporary = folder.appending(FileSystemPath(bytes: stem.bytes + Array(Self.randomSuffix().utf8)))
-            // Registered before it exists, so no moment of its life escapes the signal handler.
-            let slot = TemporaryFileRegistry.register(temporary)
-            let opened = temporary.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
-            let code = errno
+            // Registered as it is created, so no moment of its life escapes the signal handler.
+            var opened: Int32 = -1
+            var code: Int32 = 0
+            let (_, slot) = TemporaryFileRegistry.creatingFile(temporary) {
+                opened = temporary.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) }
+                code = errno
+                return opened >= 0
+            }
             if opened >= 0, Self.lockAsOwner(opened) {
                 self.path = path
                 self.resolvedPath = resolved

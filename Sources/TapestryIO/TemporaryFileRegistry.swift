@@ -7,17 +7,23 @@ import Synchronization
 /// read without allocating or locking.
 ///
 /// Each of ``capacity`` slots holds a NUL-terminated path and a state: free, being filled or
-/// emptied by its owner, registered, or being removed by the handler. Only the atomic states
-/// coordinate the writer threads and the handler, so the handler sees whole paths only. A
-/// file written while every slot is taken is not registered; the next write of the same
-/// destination removes it (see ``AtomicFile``).
+/// emptied by its owner, being created (the path is whole, `open` is under way), registered,
+/// or being removed by the handler. Only the atomic states coordinate the writer threads and
+/// the handler, so the handler sees whole paths only. The owner creates the file with the
+/// three signals blocked in its own thread (``creatingFile(_:_:)``), so a handler running on
+/// another thread waits for a file being created rather than removing its name too early,
+/// and none runs on the owner's thread in between. A file written while every slot is taken
+/// is not registered; the next write of the same destination removes it (see
+/// ``AtomicFile``).
 enum TemporaryFileRegistry {
     /// Temporary files that can be registered at once.
     static let capacity = 64
     /// Bytes a slot holds, the terminating NUL included.
     static let slotSize = Int(PATH_MAX) + 1
 
-    private static let free = 0, busy = 1, registered = 2, removing = 3
+    private static let free = 0, busy = 1, creating = 2, registered = 3, removing = 4
+    /// The signals whose handler removes the registered files.
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
 
     /// The storage, allocated once and never freed (the handler may read it at any time).
     private struct Storage: @unchecked Sendable {
@@ -34,11 +40,33 @@ enum TemporaryFileRegistry {
         return Storage(states: states, paths: paths)
     }()
 
-    /// Records `path` so that a terminating signal removes it.
+    /// Calls `create` (which creates the file at `path` and says whether it did) with `path`
+    /// recorded, so that a terminating signal removes the file from the moment it exists.
     ///
-    /// - Returns: the slot to pass to ``unregister(_:)``, or `nil` if the path is too long or
-    ///   every slot is taken.
-    static func register(_ path: FileSystemPath) -> Int? {
+    /// - Returns: whether `create` created the file, and the slot to pass to
+    ///   ``unregister(_:)`` (`nil` if the path is too long or every slot is taken).
+    static func creatingFile(_ path: FileSystemPath, _ create: () -> Bool) -> (created: Bool, slot: Int?) {
+        var blocked = sigset_t(), previous = sigset_t()
+        sigemptyset(&blocked)
+        for signal in signals { sigaddset(&blocked, signal) }
+        pthread_sigmask(SIG_BLOCK, &blocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let slot = register(path)
+        let created = create()
+        if let slot {
+            let storage = Self.storage
+            if created {
+                storage.states[slot].store(registered, ordering: .releasing)
+            } else {
+                storage.states[slot].store(free, ordering: .releasing)
+                return (false, nil)
+            }
+        }
+        return (created, slot)
+    }
+
+    /// Claims a slot for `path` in the `creating` state.
+    private static func register(_ path: FileSystemPath) -> Int? {
         let storage = Self.storage
         guard path.bytes.count < slotSize, !path.containsNUL else { return nil }
         for slot in 0..<capacity {
@@ -49,7 +77,7 @@ enum TemporaryFileRegistry {
                 source.withMemoryRebound(to: CChar.self) { destination.update(from: $0.baseAddress!, count: $0.count) }
             }
             destination[path.bytes.count] = 0
-            storage.states[slot].store(registered, ordering: .releasing)
+            storage.states[slot].store(creating, ordering: .releasing)
             return slot
         }
         return nil
@@ -72,7 +100,7 @@ enum TemporaryFileRegistry {
     /// Installs ``handleSignal`` for SIGINT, SIGTERM and SIGHUP where the signal still has its
     /// default action; a signal the program ignores or handles itself is left alone.
     private static func installHandlers() {
-        for signal in [SIGINT, SIGTERM, SIGHUP] {
+        for signal in signals {
             var current = sigaction()
             guard sigaction(signal, nil, &current) == 0, isDefault(current) else { continue }
             var action = sigaction()
@@ -115,11 +143,20 @@ private func restoreDefaultAction(_ number: Int32) -> Int32 {
 }
 
 extension TemporaryFileRegistry {
-    /// Unlinks every registered path; called from the signal handler.
+    /// Unlinks every registered path; called from the signal handler. A file being created
+    /// on another thread is waited for (up to a second), then removed too.
     fileprivate static func removeAll() {
         let storage = Self.storage
         for slot in 0..<capacity {
-            guard storage.states[slot].compareExchange(expected: registered, desired: removing, ordering: .acquiring).exchanged
+            var waits = 0
+            while storage.states[slot].load(ordering: .acquiring) == creating && waits < 1000 {
+                var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+                _ = nanosleep(&pause, nil)
+                waits += 1
+            }
+            let state = storage.states[slot].load(ordering: .acquiring)
+            guard state == registered || state == creating,
+                  storage.states[slot].compareExchange(expected: state, desired: removing, ordering: .acquiring).exchanged
             else { continue }
             _ = unlink(storage.paths + slot * slotSize)
         }

@@ -98,7 +98,8 @@ enum OutputFolder {
         switch error.reason {
         case .notARegularFile(let what): "names \(what), not a regular file"
         case .unusablePath(let why): "names a path it cannot use: \(why)"
-        default: "cannot be written: \(error)"
+        case .systemCallFailed(_, _, let code): "names a path it cannot use: \(String(cString: strerror(code))) (errno \(code))"
+        case .notAFileURL: "names a path it cannot use"
         }
     }
 
