@@ -1,5 +1,6 @@
-// TemporaryFileRegistry.swift: the temporary files `AtomicFile` is writing, removed by a
-// SIGINT, SIGTERM or SIGHUP handler before the signal ends the process.
+// TemporaryFileRegistry.swift: the temporary files `AtomicFile` is writing, and the output
+// folders a program created, removed by a SIGINT, SIGTERM or SIGHUP handler before the signal
+// ends the process.
 
 import Synchronization
 
@@ -14,10 +15,14 @@ import Synchronization
 /// another thread waits for a file being created rather than removing its name too early,
 /// and none runs on the owner's thread in between. A file written while every slot is taken
 /// is not registered; the next write of the same destination removes it (see
-/// ``AtomicFile``).
+/// ``AtomicFile``). After the files, the handler removes the registered folders that are
+/// empty, the last registered first.
 enum TemporaryFileRegistry {
     /// Temporary files that can be registered at once.
     static let capacity = 64
+    /// Folders that can be registered.
+    static let folderCapacity = 16
+    private static var folderSlots: Range<Int> { capacity..<(capacity + folderCapacity) }
     /// Bytes a slot holds, the terminating NUL included.
     static let slotSize = Int(PATH_MAX) + 1
 
@@ -32,10 +37,11 @@ enum TemporaryFileRegistry {
     }
 
     private static let storage: Storage = {
-        let states = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: capacity)
-        for slot in 0..<capacity { (states + slot).initialize(to: Atomic(free)) }
-        let paths = UnsafeMutablePointer<CChar>.allocate(capacity: capacity * slotSize)
-        paths.initialize(repeating: 0, count: capacity * slotSize)
+        let slots = capacity + folderCapacity
+        let states = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: slots)
+        for slot in 0..<slots { (states + slot).initialize(to: Atomic(free)) }
+        let paths = UnsafeMutablePointer<CChar>.allocate(capacity: slots * slotSize)
+        paths.initialize(repeating: 0, count: slots * slotSize)
         installHandlers()
         return Storage(states: states, paths: paths)
     }()
@@ -51,7 +57,7 @@ enum TemporaryFileRegistry {
         for signal in signals { sigaddset(&blocked, signal) }
         pthread_sigmask(SIG_BLOCK, &blocked, &previous)
         defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        let slot = register(path)
+        let slot = register(path, in: 0..<capacity)
         let created = create()
         if let slot {
             let storage = Self.storage
@@ -65,11 +71,20 @@ enum TemporaryFileRegistry {
         return (created, slot)
     }
 
-    /// Claims a slot for `path` in the `creating` state.
-    private static func register(_ path: FileSystemPath) -> Int? {
+    /// Records `folder`, to be removed by the handler if it is empty.
+    ///
+    /// - Returns: whether it was recorded (not when every folder slot is taken).
+    static func registerFolder(_ folder: FileSystemPath) -> Bool {
+        guard let slot = register(folder, in: folderSlots) else { return false }
+        storage.states[slot].store(registered, ordering: .releasing)
+        return true
+    }
+
+    /// Claims a slot of `slots` for `path` in the `creating` state.
+    private static func register(_ path: FileSystemPath, in slots: Range<Int>) -> Int? {
         let storage = Self.storage
         guard path.bytes.count < slotSize, !path.containsNUL else { return nil }
-        for slot in 0..<capacity {
+        for slot in slots {
             guard storage.states[slot].compareExchange(expected: free, desired: busy, ordering: .acquiring).exchanged
             else { continue }
             let destination = storage.paths + slot * slotSize
@@ -90,11 +105,6 @@ enum TemporaryFileRegistry {
         guard storage.states[slot].compareExchange(expected: registered, desired: busy, ordering: .acquiring).exchanged
         else { return }
         storage.states[slot].store(free, ordering: .releasing)
-    }
-
-    /// Makes sure the handlers are installed (done once, on first use).
-    static func activate() {
-        _ = storage
     }
 
     /// Installs ``handleSignal`` for SIGINT, SIGTERM and SIGHUP where the signal still has its
@@ -143,10 +153,17 @@ private func restoreDefaultAction(_ number: Int32) -> Int32 {
 }
 
 extension TemporaryFileRegistry {
-    /// Unlinks every registered path; called from the signal handler. A file being created
-    /// on another thread is waited for (up to a second), then removed too.
+    /// Unlinks every registered file, then removes the registered folders that are empty,
+    /// the last registered first; called from the signal handler. A file being created on
+    /// another thread is waited for (up to a second), then removed too.
     fileprivate static func removeAll() {
         let storage = Self.storage
+        defer {
+            for slot in folderSlots.reversed()
+            where storage.states[slot].compareExchange(expected: registered, desired: removing, ordering: .acquiring).exchanged {
+                _ = rmdir(storage.paths + slot * slotSize)
+            }
+        }
         for slot in 0..<capacity {
             var waits = 0
             while storage.states[slot].load(ordering: .acquiring) == creating && waits < 1000 {

@@ -12,7 +12,8 @@ import TapestryIO
 /// count), a file that is also a picture a folder receives, and a file that is, or contains,
 /// an output folder; then it creates the folders and checks every file with
 /// ``OutputFolder/checkFile(_:option:)``. ``removeCreatedFoldersIfEmpty()`` undoes the folders
-/// it created when the run fails.
+/// it created when the run fails; a SIGINT, SIGTERM or SIGHUP removes them too if they are
+/// still empty (``SignalCleanup``).
 struct OutputPlan {
     /// Two outputs that would overwrite each other.
     struct Collision: Error, CustomStringConvertible {
@@ -61,7 +62,10 @@ struct OutputPlan {
         try checkCollisions()
         do {
             for folder in folders {
-                createdFolders += try OutputFolder.prepare(folder.path, what: folder.purpose)
+                let created = try OutputFolder.prepare(folder.path, what: folder.purpose)
+                // An interrupted run leaves no empty folder behind either.
+                for path in created { SignalCleanup.removeFolderIfEmpty(onSignal: path) }
+                createdFolders += created
             }
             for file in files { try OutputFolder.checkFile(file.path, option: file.option) }
         } catch {

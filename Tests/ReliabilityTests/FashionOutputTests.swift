@@ -166,6 +166,50 @@ final class FashionOutputTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("backups").path))
     }
 
+    /// SIGTERM in the middle of training (skipped without the dataset): the process dies of
+    /// the signal, and the output folders it created, still empty, are gone.
+    func testAnInterruptedRunRemovesTheEmptyFoldersItCreated() throws {
+        let dataset = "/usr/share/datasets/fashion-mnist"
+        guard FileManager.default.fileExists(atPath: dataset + "/train-images-idx3-ubyte.gz") else {
+            throw XCTSkip("needs Fashion-MNIST in \(dataset)")
+        }
+        let existing = folder.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: false)
+        let lines = LineCollector()
+        let output = Pipe()
+        output.fileHandleForReading.readabilityHandler = { handle in lines.append(handle.availableData) }
+        let process = Process()
+        process.executableURL = fashion
+        process.arguments = ["--data-dir", dataset, "--epochs", "50", "--verbose", "2",
+                             "--output", "runs/new/pictures", "--backup-dir", "backups/mlp"]
+        process.currentDirectoryURL = folder
+        process.environment = environment
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            output.fileHandleForReading.readabilityHandler = nil
+        }
+        guard lines.waitForLine(timeout: 120, where: { $0.hasPrefix("Loaded Fashion-MNIST") }) != nil else {
+            return XCTFail("fashion did not start training: \(lines.snapshot)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/new/pictures").path))
+        usleep(300_000)
+        XCTAssertEqual(kill(process.processIdentifier, SIGTERM), 0)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(process.terminationStatus, SIGTERM)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: existing.path), [])
+        // The backup folder holds the epoch backups once one was written; else it is gone too.
+        let backups = folder.appendingPathComponent("backups")
+        if FileManager.default.fileExists(atPath: backups.path) {
+            let contents = try FileManager.default.contentsOfDirectory(atPath: backups.appendingPathComponent("mlp").path)
+            XCTAssertEqual(contents, ["backup.safetensors"])
+        }
+    }
+
     // MARK: Standard streams
 
     func testAClosedOrFullStandardErrorStillEndsWithStatus1() throws {
