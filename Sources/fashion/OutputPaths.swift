@@ -41,7 +41,8 @@ struct OutputPaths {
         if let exportOnnx { plan.addFile(exportOnnx, option: "--export-onnx") }
         if let metricsJSON { plan.addFile(metricsJSON, option: "--metrics-json") }
         if let tensorboard {
-            plan.addFolder(FileSystemPath(tensorboard), option: "--tensorboard", purpose: "write TensorBoard logs to")
+            plan.addFolder(FileSystemPath(tensorboard), option: "--tensorboard", purpose: "write TensorBoard logs to",
+                           subfolders: ["train", "validation"])
         }
         if let backupDir {
             plan.addFolder(FileSystemPath(backupDir), option: "--backup-dir", purpose: "back up training to",

@@ -33,8 +33,9 @@ struct OutputPlan {
     struct Folder {
         let option: String
         let path: FileSystemPath
-        /// What the error says the folder is for (`write pictures to`).
-        let purpose: String
+        /// What the error says the folder is for (`write pictures to`); `nil` for a folder
+        /// another part creates (TensorBoard's `train`), checked for collisions only.
+        let purpose: String?
     }
 
     private(set) var files: [File] = []
@@ -47,9 +48,13 @@ struct OutputPlan {
         files.append(File(option: option, path: path))
     }
 
-    /// Adds the folder named by `option` and the files the command writes into it.
-    mutating func addFolder(_ path: FileSystemPath, option: String, purpose: String, fileNames: [String] = []) {
+    /// Adds the folder named by `option`, the files the command writes into it, and the
+    /// subfolders something else creates in it (which no file may be).
+    mutating func addFolder(
+        _ path: FileSystemPath, option: String, purpose: String, fileNames: [String] = [], subfolders: [String] = []
+    ) {
         folders.append(Folder(option: option, path: path, purpose: purpose))
+        for name in subfolders { folders.append(Folder(option: option, path: path.appending(name), purpose: nil)) }
         for name in fileNames {
             files.append(File(option: option, path: path.appending(name), nameInFolder: name))
         }
@@ -62,12 +67,17 @@ struct OutputPlan {
         try checkCollisions()
         do {
             for folder in folders {
-                let created = try OutputFolder.prepare(folder.path, what: folder.purpose)
+                guard let purpose = folder.purpose else { continue }
+                let created = try OutputFolder.prepare(folder.path, what: purpose)
                 // An interrupted run leaves no empty folder behind either.
                 for path in created { SignalCleanup.removeFolderIfEmpty(onSignal: path) }
                 createdFolders += created
             }
-            for file in files { try OutputFolder.checkFile(file.path, option: file.option) }
+            for file in files {
+                try OutputFolder.checkFile(file.path, option: file.option)
+                // Temporary files a killed run left for this file go now, not at its next write.
+                if let resolved = try? AtomicFile.checkDestination(file.path) { AtomicFile.removeStaleTemporaryFiles(for: resolved) }
+            }
         } catch {
             removeCreatedFoldersIfEmpty()
             throw error

@@ -113,6 +113,7 @@ final class FashionOutputTests: XCTestCase {
             (["--backup-dir", backup.path, "--save-model", backup.appendingPathComponent("backup.safetensors").path],
              ["--save-model", "backup.safetensors, which --backup-dir receives"]),
             (["--output", "new/pictures", "--save-weights", "new"], ["--save-weights new", "--output new/pictures"]),
+            (["--tensorboard", "logs", "--save-weights", "logs/train"], ["--save-weights logs/train", "--tensorboard logs/train"]),
         ]
         for (arguments, mentions) in cases {
             let message = try refusal(arguments)
@@ -121,7 +122,7 @@ final class FashionOutputTests: XCTestCase {
         }
         XCTAssertEqual(try String(contentsOf: existing, encoding: .utf8), "old")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: pictures.path), [])
-        for name in ["out.bin", "m.st", "new"] {
+        for name in ["out.bin", "m.st", "new", "logs"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
         }
     }
@@ -149,6 +150,21 @@ final class FashionOutputTests: XCTestCase {
             #"fashion: --tensorboard tb\xFF: the path is not valid UTF-8, which this option needs; rename it or pick a UTF-8 name"#,
         ])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix("std") }, [])
+    }
+
+    /// Temporary files a killed run left next to a destination are removed when the next run
+    /// checks its destinations, before any work; other files are kept.
+    func testTemporaryFilesOfAKilledRunAreRemovedAtTheNextStart() throws {
+        let stale = [".w.st.tapestry-tmp-k1ll3d", ".metrics.json.tapestry-tmp-zzzzzz"]
+        let kept = [".w.st.tapestry-tmp-KEEP00", ".w.st.tapestry-tmp-notours", "w.st.tapestry-tmp-abcdef"]
+        for name in stale + kept { try Data("partial".utf8).write(to: folder.appendingPathComponent(name)) }
+        let result = try runToCompletion(fashion, [
+            "--data-dir", "no-data", "--output", "pictures", "--save-weights", "w.st", "--metrics-json", "metrics.json",
+        ], environment: environment, in: folder, timeout: 30)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.standardError.contains("no-data"), result.standardError)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("tapestry-tmp") }
+        XCTAssertEqual(names.sorted(), kept.sorted())
     }
 
     // MARK: Folders of a failed run
