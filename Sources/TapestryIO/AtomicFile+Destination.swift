@@ -23,6 +23,9 @@ extension AtomicFile {
         guard !path.containsNUL else {
             throw FileWriteError(path: shown, reason: .unusablePath("the path contains a NUL byte"))
         }
+        guard path.bytes.last != UInt8(ascii: "/") else {
+            throw FileWriteError(path: shown, reason: .unusablePath("it ends with /, so it names a folder, not a file"))
+        }
         var info = stat()
         if path.withCString({ lstat($0, &info) }) == 0 {
             switch info.st_mode & S_IFMT {

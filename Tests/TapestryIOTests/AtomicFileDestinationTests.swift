@@ -104,6 +104,21 @@ final class AtomicFileDestinationTests: XCTestCase {
         XCTAssertEqual(try names(in: folder), [longest.lastPathComponent])
     }
 
+    func testAnEmptyPathAPathWithNULAndAPathEndingWithASlashAreRefused() throws {
+        let folder = try makeFolder()
+        let cases: [(FileSystemPath, String)] = [
+            ("", "the path is empty"),
+            (FileSystemPath(bytes: Array(folder.path.utf8) + Array("/a\0b".utf8)), "the path contains a NUL byte"),
+            (FileSystemPath(folder.path + "/new/"), "it ends with /, so it names a folder, not a file"),
+        ]
+        for (path, why) in cases {
+            XCTAssertThrowsError(try AtomicFile.write([1], to: path)) { error in
+                XCTAssertEqual((error as? FileWriteError)?.reason, .unusablePath(why), "\(path)")
+            }
+        }
+        XCTAssertEqual(try names(in: folder), [])
+    }
+
     func testTemporaryNamesOfLongNamesAreShortAndTellTheNamesApart() {
         let stem = String(repeating: "n", count: 200)
         let first = AtomicFile.temporaryName(for: FileSystemPath(stem + "1"))
