@@ -70,6 +70,9 @@ public struct AtomicFile: ~Copyable {
 
     /// The open temporary file, or -1 once closed.
     private var descriptor: Int32
+    /// A duplicate of ``descriptor`` made when it is closed, so the writer's `flock` lasts
+    /// until the rename (a cleaner must not take the complete file for an abandoned one).
+    private var lockHolder: Int32 = -1
     /// Whether the temporary file has been renamed over the destination.
     private var isCommitted = false
     /// The temporary file's slot in the signal handler's registry.
@@ -136,6 +139,7 @@ public struct AtomicFile: ~Copyable {
 
     deinit {
         if descriptor >= 0 { _ = close(descriptor) }
+        if lockHolder >= 0 { _ = close(lockHolder) }
         if !isCommitted { _ = temporaryPath.withCString { unlink($0) } }
         if let registration { TemporaryFileRegistry.unregister(registration) }
     }
@@ -176,8 +180,8 @@ public struct AtomicFile: ~Copyable {
     /// Flushes the temporary file to disk and renames it over the destination.
     ///
     /// - Throws: ``FileWriteError`` if flushing, closing or renaming fails (the destination
-    ///   is a non-empty folder, say); the temporary file is then removed and the destination
-    ///   left as it was.
+    ///   was replaced by a folder meanwhile, say); the temporary file is then removed and the
+    ///   destination left as it was.
     public consuming func commit() throws(FileWriteError) {
         try flushAndClose()
         try renameIntoPlace()
@@ -195,6 +199,7 @@ public struct AtomicFile: ~Copyable {
     private mutating func flushAndClose() throws(FileWriteError) {
         let descriptor = self.descriptor
         self.descriptor = -1
+        lockHolder = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
         while fsync(descriptor) != 0 {
             let code = errno
             guard code == EINTR else {
