@@ -8,6 +8,8 @@
 public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The step of a write that failed.
     public enum Step: String, Sendable, CaseIterable {
+        /// Looking at what the destination is now (`lstat`, `stat`, `realpath`).
+        case inspectDestination = "inspect the destination"
         /// Creating the temporary file next to the target.
         case createTemporaryFile = "create the temporary file"
         /// Writing bytes to the temporary file.
@@ -26,9 +28,17 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
         case notAFileURL
         /// A system call failed at `step` on the file at `path` with `errno` value `code`.
         case systemCallFailed(step: Step, path: String, code: Int32)
+        /// The destination exists and is not a regular file, nor a symbolic link to one: a
+        /// folder, FIFO, socket, device or dangling link, described in words
+        /// (`a FIFO (named pipe)`, `a symbolic link to a directory`).
+        case notARegularFile(String)
+        /// The path cannot name a file to write: a NUL byte, a name longer than its folder
+        /// allows, a path longer than `PATH_MAX`; the text says which.
+        case unusablePath(String)
     }
 
-    /// The file that was to be written (its path, or the URL's text if it is not a file URL).
+    /// The file that was to be written (its path, or the URL's text if it is not a file URL);
+    /// bytes of the path that are not UTF-8 are shown as `\xHH`.
     public var path: String
     /// What went wrong.
     public var reason: Reason
@@ -56,6 +66,10 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
         case .systemCallFailed(let step, let failingPath, let code):
             let subject = failingPath == path ? "" : " \(failingPath)"
             return "cannot write \(path): cannot \(step.rawValue)\(subject): \(systemErrorMessage(code)) (errno \(code))"
+        case .notARegularFile(let what):
+            return "cannot write \(path): it is \(what), not a regular file"
+        case .unusablePath(let why):
+            return "cannot write \(path): \(why)"
         }
     }
 }

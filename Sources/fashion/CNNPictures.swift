@@ -1,6 +1,7 @@
 import Foundation
 import Tapestry
 import TapestryData
+import TapestryIO
 import TapestryNN
 import TapestryViz
 
@@ -12,8 +13,13 @@ struct CNNPictures {
     /// The test image whose feature maps are drawn.
     let imageIndex: Int
 
+    /// The names of the pictures.
+    static let filtersName = "filters.svg", featureMapsName = "feature-maps.svg"
+    /// Every file ``write(to:announce:)`` writes into its folder.
+    static let fileNames = [filtersName, featureMapsName]
+
     /// Writes `filters.svg` and `feature-maps.svg` into `folder`.
-    func write(to folder: URL, announce: (String) -> Void) throws {
+    func write(to folder: FileSystemPath, announce: (String) -> Void) throws {
         let convolutions = model.layers.compactMap { $0 as? Conv2D<Float> }
         guard let first = convolutions.first else { return }
         let kernel = first.kernel.value
@@ -29,7 +35,7 @@ struct CNNPictures {
             title: "\(first.name): \(filters) learned \(height)×\(width) filters (blue negative, red positive)",
             maps: filterMaps, columns: 16, pixelSize: 9, shading: .diverging)
         try FeatureMapGallery(title: "The first convolution's filters", sections: [filterSection])
-            .write(to: folder.appendingPathComponent("filters.svg"))
+            .write(toPath: folder.appending(Self.filtersName))
 
         // Run the layers one by one on the image and keep each convolution's output.
         let image = Tensor<Float>(shape: [1, data.test.rows, data.test.columns],
@@ -48,8 +54,8 @@ struct CNNPictures {
                 maps: maps, columns: maps.count > 32 ? 16 : 8, pixelSize: x.shape[1] > 16 ? 2 : 3))
         }
         try FeatureMapGallery(title: "Feature maps of test image \(imageIndex)", sections: sections, levels: 6)
-            .write(to: folder.appendingPathComponent("feature-maps.svg"))
-        announce("Wrote filters.svg and feature-maps.svg to \(folder.path)")
+            .write(toPath: folder.appending(Self.featureMapsName))
+        announce("Wrote \(Self.filtersName) and \(Self.featureMapsName) to \(folder)")
     }
 
     /// One map per channel of a `[1, height, width, channels]` activation.

@@ -17,8 +17,9 @@ struct Fashion: ParsableCommand {
         defaultSubcommand: FashionCommand.self)
 
     /// Runs the command; any error ends with one line on stderr and exit status 1 (`--help`
-    /// and `--version` exit 0).
+    /// and `--version` exit 0), even when stderr cannot be written.
     static func main() {
+        StandardStreams.prepare()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -28,7 +29,7 @@ struct Fashion: ParsableCommand {
                 Foundation.exit(0)
             }
             let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("fashion: \(message)\n".utf8))
+            StandardStreams.writeError("fashion: \(message)")
             Foundation.exit(1)
         }
     }

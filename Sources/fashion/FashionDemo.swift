@@ -13,27 +13,26 @@ struct FashionDemo {
     static let inspectedImage = 3
 
     func run() throws {
-        // Fail on an unusable output folder now, not after training.
-        let outputFolder = URL(fileURLWithPath: options.output, isDirectory: true)
-        try OutputFolder.prepare(outputFolder)
-        if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
-        if let path = options.saveModel { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-model") }
-        if let path = options.exportOnnx { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--export-onnx") }
-        if let path = options.metricsJSON { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--metrics-json") }
-        let backup = try options.backupDir.map { path -> BackupAndRestore<Float> in
-            let folder = URL(fileURLWithPath: path, isDirectory: true)
-            do { try OutputFolder.prepare(folder) } catch var unusable as OutputFolder.Unusable {
-                unusable.what = "back up training to"
-                throw unusable
-            }
-            return BackupAndRestore(backupDirectory: folder)
+        // Fail on an unusable or colliding destination now, not after training.
+        let paths = try OutputPaths(options)
+        var plan = paths.plan(model: options.model)
+        try plan.prepare()
+        do {
+            try train(writingTo: paths)
+        } catch {
+            plan.removeCreatedFoldersIfEmpty()
+            throw error
         }
+    }
+
+    private func train(writingTo paths: OutputPaths) throws {
+        let backup = paths.backupDir.map { BackupAndRestore<Float>(backupDirectory: URL(fileURLWithPath: $0, isDirectory: true)) }
 
         // 1. Load the data; the images stay bytes and are normalised batch by batch. A folder
         //    given with --data-dir is used as is (a typo must not silently pick other data);
         //    otherwise FASHION_MNIST_DIR, the user cache and Debian's package are searched.
         let (data, loadSeconds) = try timed {
-            if let directory = options.dataDir {
+            if let directory = paths.dataDir {
                 return try FashionMNIST.load(exactlyFrom: URL(fileURLWithPath: directory, isDirectory: true))
             }
             return try FashionMNIST.load()
@@ -50,7 +49,7 @@ struct FashionDemo {
         if options.verbose > 0 { model.summary() }
 
         // 3. Train.
-        let board = options.tensorboard.map { folder -> TensorBoard<Float> in
+        let board = paths.tensorboard.map { folder -> TensorBoard<Float> in
             // 32 training images give the gradient histograms and the recorded graph.
             let sample = data.train.batch(at: Array(0..<32)[...])
             return TensorBoard(logDirectory: URL(fileURLWithPath: folder, isDirectory: true),
@@ -77,31 +76,31 @@ struct FashionDemo {
                                        rows: data.test.rows, columns: data.test.columns))
         }
 
-        // 6. Outputs.
-        if let path = options.saveWeights {
-            try model.save(weightsTo: URL(fileURLWithPath: path))
+        // 6. Outputs, byte for byte where they were named.
+        if let path = paths.saveWeights {
+            try model.save(weightsTo: path)
             say("Saved weights to \(path)")
         }
-        if let path = options.saveModel {
-            try model.save(to: URL(fileURLWithPath: path))
+        if let path = paths.saveModel {
+            try model.save(to: path)
             say("Saved the model to \(path)")
         }
-        if let path = options.exportOnnx {
-            try model.exportONNX(to: URL(fileURLWithPath: path))
+        if let path = paths.exportOnnx {
+            try AtomicFile.write(model.onnxModel(), to: path)
             say("Exported the model to ONNX at \(path)")
         }
         try DemoPictures(model: model, history: history, data: data, predictions: predictions,
                          modelName: options.model.rawValue.uppercased(), collapsesTape: options.model == .cnn)
-            .write(to: outputFolder, announce: say)
+            .write(to: paths.output, announce: say)
         if options.model == .cnn {
-            try CNNPictures(model: model, data: data, imageIndex: Self.inspectedImage).write(to: outputFolder, announce: say)
+            try CNNPictures(model: model, data: data, imageIndex: Self.inspectedImage).write(to: paths.output, announce: say)
         }
-        if let path = options.metricsJSON {
+        if let path = paths.metricsJSON {
             let report = MetricsReport(
                 epochs: history.epochs,
                 test: .init(loss: evaluation.loss, accuracy: evaluation.accuracy ?? .nan),
                 predictSeconds: predictSeconds, loadSeconds: loadSeconds, parameters: model.parameterCount)
-            try AtomicFile.write(report.jsonData(), to: URL(fileURLWithPath: path))
+            try AtomicFile.write(report.jsonData(), to: path)
             say("Wrote metrics to \(path)")
         }
     }

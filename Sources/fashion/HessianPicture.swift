@@ -1,5 +1,6 @@
 import Foundation
 import Tapestry
+import TapestryIO
 import TapestryViz
 
 /// The docs' picture of what "grad of grad" records: the Hessian of a tiny function,
@@ -20,8 +21,11 @@ enum HessianPicture {
         return try TapeGraph(tape: tape, title: "The Hessian of f(x) = Σ sin xᵢ · Σ xⱼ at (1, 2), recorded on one tape")
     }
 
+    /// The picture's file name.
+    static let fileName = "hessian.svg"
+
     /// Writes `hessian.svg` into `folder`.
-    static func write(to folder: URL) throws {
-        try graph().write(to: folder.appendingPathComponent("hessian.svg"))
+    static func write(to folder: FileSystemPath) throws {
+        try graph().write(toPath: folder.appending(fileName))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Tapestry
 import TapestryData
+import TapestryIO
 import TapestryNN
 import TapestryViz
 
@@ -11,8 +12,10 @@ struct SavedModelOptions: ParsableArguments {
     var model: String
 
     /// The model in the file; errors name the file and the reason.
+    ///
+    /// - Throws: also ``RawArguments/Unusable`` for a path that is not UTF-8.
     func load() throws -> Model<Float> {
-        try Model<Float>.load(from: URL(fileURLWithPath: model))
+        try Model<Float>.load(from: URL(fileURLWithPath: RawArguments.utf8Path(of: "--model", parsed: model)))
     }
 }
 
@@ -23,7 +26,10 @@ struct DataOptions: ParsableArguments {
 
     /// Fashion-MNIST from `--data-dir` exactly, or from the usual places.
     func load() throws -> FashionMNIST {
-        if let dataDir { return try FashionMNIST.load(exactlyFrom: URL(fileURLWithPath: dataDir, isDirectory: true)) }
+        if let dataDir {
+            let path = try RawArguments.utf8Path(of: "--data-dir", parsed: dataDir)
+            return try FashionMNIST.load(exactlyFrom: URL(fileURLWithPath: path, isDirectory: true))
+        }
         return try FashionMNIST.load()
     }
 }
@@ -96,19 +102,33 @@ struct DrawCommand: ParsableCommand {
     @Flag(help: "Draw left to right instead of top to bottom.")
     var leftToRight = false
 
+    /// The pictures `draw` may write into `--output`.
+    static let modelName = "model.svg", expandedName = "model-expanded.svg"
+
     func run() throws {
-        let folder = URL(fileURLWithPath: output, isDirectory: true)
-        try OutputFolder.prepare(folder)
+        let folder = RawArguments.path(of: "--output", parsed: output)
+        var plan = OutputPlan()
+        plan.addFolder(folder, option: "--output", purpose: "write pictures to", fileNames: [Self.modelName, Self.expandedName])
+        try plan.prepare()
+        do {
+            try draw(into: folder)
+        } catch {
+            plan.removeCreatedFoldersIfEmpty()
+            throw error
+        }
+    }
+
+    private func draw(into folder: FileSystemPath) throws {
         let model = try saved.load()
         let direction: DiagramDirection = leftToRight ? .leftToRight : .topToBottom
-        try ModelDiagram(model, direction: direction, showsTrainability: true).write(to: folder.appendingPathComponent("model.svg"))
-        var written = ["model.svg"]
+        try ModelDiagram(model, direction: direction, showsTrainability: true).write(toPath: folder.appending(Self.modelName))
+        var written = [Self.modelName]
         if model.modelDescription.nodes.contains(where: { $0.nested != nil }) {
             try ModelDiagram(model, direction: direction, showsTrainability: true, expandsNested: true)
-                .write(to: folder.appendingPathComponent("model-expanded.svg"))
-            written.append("model-expanded.svg")
+                .write(toPath: folder.appending(Self.expandedName))
+            written.append(Self.expandedName)
         }
-        print("Wrote \(written.joined(separator: " and ")) of \(model.name) (\(model.parameterCount.groupedByThousands) parameters) to \(folder.path)")
+        print("Wrote \(written.joined(separator: " and ")) of \(model.name) (\(model.parameterCount.groupedByThousands) parameters) to \(folder)")
     }
 }
 

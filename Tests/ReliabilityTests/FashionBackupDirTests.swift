@@ -22,18 +22,25 @@ final class FashionBackupDirTests: XCTestCase {
         XCTAssertEqual(result.errorLines, ["fashion: cannot back up training to \(blocker.path): it is a file, not a folder"])
     }
 
-    func testBackupDirIsCreated() throws {
+    /// The backup folder is created before the data is loaded; when the run then fails, the
+    /// folders it created are removed again (they are empty) and the ones that were there stay.
+    func testFoldersCreatedForAFailedRunAreRemoved() throws {
         let folder = try makeTemporaryFolder(self)
         let fashion = try BuiltProducts.executable("fashion")
-        let backup = folder.appendingPathComponent("runs/backup")
+        let runs = folder.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: false)
+        let backup = runs.appendingPathComponent("mlp/backup")
+        let pictures = folder.appendingPathComponent("pictures/new")
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = nil
         let arguments = ["--data-dir", folder.appendingPathComponent("no-data").path, "--epochs", "1",
-                         "--output", folder.appendingPathComponent("pictures").path, "--backup-dir", backup.path]
+                         "--output", pictures.path, "--backup-dir", backup.path]
         let result = try runToCompletion(fashion, arguments, environment: environment, in: folder, timeout: 30)
         XCTAssertEqual(result.status, 1, "fails on the missing data, after preparing the folders")
         XCTAssertTrue(result.standardError.contains("no-data"), result.standardError)
-        var isDirectory: ObjCBool = false
-        XCTAssertTrue(FileManager.default.fileExists(atPath: backup.path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runs.path), "a folder that was there is kept")
+        for created in [runs.appendingPathComponent("mlp"), backup, folder.appendingPathComponent("pictures"), pictures] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: created.path), "\(created.path) was left behind")
+        }
     }
 }

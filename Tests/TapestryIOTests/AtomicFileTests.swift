@@ -70,18 +70,14 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try contents(of: folder), [])
     }
 
-    func testATargetThatIsAFolderFailsAtTheRenameAndStaysWhole() throws {
+    func testATargetThatIsAFolderIsRefusedBeforeAnythingIsCreated() throws {
         let folder = try makeFolder()
         let occupied = folder.appendingPathComponent("chart.svg")
         try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: occupied.appendingPathComponent("inside"))
         XCTAssertThrowsError(try AtomicFile.write(Array("<svg/>".utf8), to: occupied)) { error in
-            guard let error = error as? FileWriteError, case .systemCallFailed(.rename, let path, let code) = error.reason else {
-                return XCTFail("unexpected \(error)")
-            }
-            XCTAssertEqual(path, occupied.path)
-            XCTAssertTrue([EISDIR, ENOTEMPTY, EEXIST].contains(code), "errno \(code)")
-            XCTAssertTrue(error.description.contains("rename the temporary file over the target"), error.description)
+            XCTAssertEqual(error as? FileWriteError, FileWriteError(path: occupied.path, reason: .notARegularFile("a directory")))
+            XCTAssertEqual("\(error)", "cannot write \(occupied.path): it is a directory, not a regular file")
         }
         XCTAssertEqual(try String(contentsOf: occupied.appendingPathComponent("inside"), encoding: .utf8), "keep")
         XCTAssertEqual(try contents(of: folder), ["chart.svg"])

@@ -436,14 +436,13 @@ final class SafeTensorsTests: XCTestCase {
         }
         XCTAssertEqual(try String(contentsOf: blocker, encoding: .utf8), "not a directory")
 
-        // The target is a non-empty directory: the temporary file is written in full, the
-        // rename fails, and the temporary file is removed again.
+        // The target is a non-empty directory: refused before a temporary file is created.
         let occupied = directory.appendingPathComponent("occupied.safetensors")
         try FileManager.default.createDirectory(at: occupied, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: occupied.appendingPathComponent("inside"))
         XCTAssertThrowsError(try checkpoint.write(to: occupied)) { error in
             XCTAssertTrue(String(describing: error).contains(occupied.path), "\(error)")
-            XCTAssertTrue(String(describing: error).contains("rename"), "\(error)")
+            XCTAssertTrue(String(describing: error).contains("not a regular file"), "\(error)")
         }
         XCTAssertEqual(try String(contentsOf: occupied.appendingPathComponent("inside"), encoding: .utf8), "keep")
         XCTAssertEqual(try temporaryFiles(in: directory), [])

@@ -69,11 +69,7 @@ public final class BackupAndRestore<Scalar: TensorScalar>: TrainingStateRestorin
     /// Creates the folder and removes temporary files a killed write left behind.
     public func trainingWillBegin(model: Model<Scalar>) throws {
         try FileManager.default.createDirectory(at: backupDirectory, withIntermediateDirectories: true)
-        let stalePrefix = "." + backupURL.lastPathComponent + AtomicFile.temporaryNameMarker
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: backupDirectory.path)) ?? []
-        where name.hasPrefix(stalePrefix) {
-            try? FileManager.default.removeItem(at: backupDirectory.appendingPathComponent(name))
-        }
+        AtomicFile.removeStaleTemporaryFiles(for: FileSystemPath(backupURL))
     }
 
     /// Deletes the backup if `deletesBackupOnEnd`.

@@ -32,17 +32,27 @@ extension Model {
     ///   `ConfigurableLayer`, or an activation of your own); `FileWriteError` when the file
     ///   cannot be written.
     public func save(to url: URL) throws {
+        try modelFile(source: url.path).write(to: url)
+    }
+
+    /// ``save(to:)-(URL)`` to a path held byte for byte: a name that is not UTF-8 is written
+    /// under exactly that name.
+    public func save(to path: FileSystemPath) throws {
+        try AtomicFile.write(modelFile(source: path.description).encoded(), to: path)
+    }
+
+    /// The architecture and the weights as one checkpoint.
+    private func modelFile(source: String) throws -> SafeTensors {
         let config: String
         do {
             config = try architectureJSON()
         } catch let error as ConfigurationError {
-            throw ModelError.invalidModelFile(source: url.path, reason: "cannot save model \(name): \(error.message)")
+            throw ModelError.invalidModelFile(source: source, reason: "cannot save model \(name): \(error.message)")
         }
-        let checkpoint = try SafeTensors(
+        return try SafeTensors(
             tensors: namedParameters.map { (name: $0.name, tensor: $0.parameter.value) },
             metadata: ["framework": "tapestry", "model": name, "format": ModelFile.format,
                        "format_version": ModelFile.version, "dtype": Self.dtypeName, "config": config])
-        try checkpoint.write(to: url)
     }
 
     /// Loads a model saved with `save(to:)`: rebuilds its layers from the stored

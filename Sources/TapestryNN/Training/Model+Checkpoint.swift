@@ -7,10 +7,19 @@ extension Model {
     /// (`dense_1.kernel`), so the weights load in PyTorch, JAX or NumPy too. The write is
     /// atomic: a crash leaves the previous file whole.
     public func save(weightsTo url: URL) throws {
-        let checkpoint = try SafeTensors(
+        try weightsCheckpoint().write(to: url)
+    }
+
+    /// ``save(weightsTo:)-(URL)`` to a path held byte for byte: a name that is not UTF-8 is
+    /// written under exactly that name.
+    public func save(weightsTo path: FileSystemPath) throws {
+        try AtomicFile.write(weightsCheckpoint().encoded(), to: path)
+    }
+
+    private func weightsCheckpoint() throws -> SafeTensors {
+        try SafeTensors(
             tensors: namedParameters.map { (name: $0.name, tensor: $0.parameter.value) },
             metadata: ["framework": "tapestry", "model": name])
-        try checkpoint.write(to: url)
     }
 
     /// Loads every parameter from a safetensors file written by `save(weightsTo:)` (or by
