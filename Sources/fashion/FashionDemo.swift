@@ -8,6 +8,10 @@ import TapestryViz
 /// The tutorial's workflow, printed as Keras prints it.
 struct FashionDemo {
     let options: FashionCommand
+    /// The data-parallel group this process trains in (`--data-parallel`), if any.
+    var parallel: DataParallelTraining<Float>? = nil
+    /// Whether this process writes files: not a data-parallel rank other than 0.
+    private var writesFiles: Bool { parallel?.group.isReporting ?? true }
 
     /// The test image the tutorial inspects (a pair of trousers).
     static let inspectedImage = 3
@@ -15,7 +19,7 @@ struct FashionDemo {
     func run() throws {
         // Fail on an unusable output folder now, not after training.
         let outputFolder = URL(fileURLWithPath: options.output, isDirectory: true)
-        try OutputFolder.prepare(outputFolder)
+        if writesFiles { try OutputFolder.prepare(outputFolder) }
         if let path = options.saveWeights { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-weights") }
         if let path = options.saveModel { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--save-model") }
         if let path = options.exportOnnx { try OutputFolder.checkFile(URL(fileURLWithPath: path), option: "--export-onnx") }
@@ -57,7 +61,7 @@ struct FashionDemo {
                                gradientSample: (inputs: sample.inputs, targets: sample.targets))
         }
         let history = try model.fit(data.train, epochs: options.epochs, batchSize: options.batchSize,
-                                    callbacks: ([board, backup] as [(any Callback<Float>)?]).compactMap { $0 }, verbose: options.verbose)
+                                    callbacks: ([board, backup, parallel] as [(any Callback<Float>)?]).compactMap { $0 }, verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
         let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)
@@ -78,6 +82,7 @@ struct FashionDemo {
         }
 
         // 6. Outputs.
+        guard writesFiles else { return }
         if let path = options.saveWeights {
             try model.save(weightsTo: URL(fileURLWithPath: path))
             say("Saved weights to \(path)")
