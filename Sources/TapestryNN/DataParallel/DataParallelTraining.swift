@@ -179,6 +179,8 @@ public struct DataParallelTiming: Sendable, Equatable {
     public private(set) var stepSeconds = 0.0
     /// The all-reduce of all steps, in seconds (including waiting for slower ranks).
     public private(set) var allReduceSeconds = 0.0
+    /// The fastest step's all-reduce, in seconds (the least waiting: closest to the transfer alone).
+    public private(set) var fastestAllReduceSeconds = Double.infinity
 
     /// Creates an empty record.
     public init() {}
@@ -188,5 +190,6 @@ public struct DataParallelTiming: Sendable, Equatable {
         steps += 1
         self.stepSeconds += stepSeconds
         self.allReduceSeconds += allReduceSeconds
+        fastestAllReduceSeconds = min(fastestAllReduceSeconds, allReduceSeconds)
     }
 }

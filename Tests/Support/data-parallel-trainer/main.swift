@@ -5,8 +5,10 @@
 //
 //   data-parallel-trainer --output DIR [--model mlp|cnn|bn] [--samples N] [--batch-size B]
 //       [--epochs E] [--timeout S] [--die-rank R --die-at-step K] [--hang-rank R --hang-at-step K]
+//   data-parallel-trainer --allreduce-only FLOATS [--repeats N]
 //
-// Rank 0 prints `timing ranks=… steps=… step_ms=… allreduce_ms=… fit_step_ms=…`.
+// Rank 0 prints `timing ranks=… steps=… step_ms=… allreduce_ms=… fastest_allreduce_ms=… fit_step_ms=…`;
+// with --allreduce-only it times N all-reduces of FLOATS floats with no training between them.
 
 import Foundation
 import Tapestry
@@ -45,7 +47,7 @@ func integer(_ name: String, default value: Int) -> Int {
     return number
 }
 
-guard let output = options["output"] else { fail("--output DIR is required") }
+guard let output = options["output"] ?? (options["allreduce-only"] != nil ? "." : nil) else { fail("--output DIR is required") }
 let samples = integer("samples", default: 1585)
 let batchSize = integer("batch-size", default: 32)
 let epochs = integer("epochs", default: 1)
@@ -115,6 +117,23 @@ final class Fault: Callback {
 
 do {
     let group = try MPIProcessGroup.start(collectiveTimeout: timeout)
+    if let floats = options["allreduce-only"].flatMap(Int.init) {
+        var buffer = [Float](repeating: 1, count: floats)
+        var times: [Double] = []
+        for _ in 0..<integer("repeats", default: 200) {
+            try group.barrier()
+            let start = DispatchTime.now()
+            try buffer.withUnsafeMutableBufferPointer { try group.sumAcrossRanks($0) }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+        }
+        times.sort()
+        if group.rank == 0 {
+            print("allreduce ranks=\(group.worldSize) floats=\(floats) "
+                  + String(format: "median_ms=%.3f fastest_ms=%.3f", times[times.count / 2], times[0]))
+        }
+        group.finish()
+        exit(0)
+    }
     // Different seeds per rank: only the broadcast can make the initial weights agree.
     setRandomSeed(UInt64(7 + 1000 * group.rank))
     let model = buildModel()
@@ -132,8 +151,9 @@ do {
         let timing = parallel.timing
         let steps = Double(max(timing.steps, 1))
         print("timing ranks=\(group.worldSize) model=\(modelKind) steps=\(timing.steps) "
-              + String(format: "step_ms=%.3f allreduce_ms=%.3f fit_step_ms=%.3f", timing.stepSeconds / steps * 1000,
-                       timing.allReduceSeconds / steps * 1000, fitSeconds / steps * 1000))
+              + String(format: "step_ms=%.3f allreduce_ms=%.3f fastest_allreduce_ms=%.3f fit_step_ms=%.3f",
+                       timing.stepSeconds / steps * 1000, timing.allReduceSeconds / steps * 1000,
+                       timing.fastestAllReduceSeconds * 1000, fitSeconds / steps * 1000))
         let last = history.epochs.last?.metrics ?? [:]
         print(String(format: "logs loss=%.6f accuracy=%.6f", last["loss"] ?? .nan, last["accuracy"] ?? .nan))
     }
