@@ -10,6 +10,17 @@ final class DataParallelTrainingTests: XCTestCase {
         return zip(a, b).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
     }
 
+    /// Rank 0's last epoch logs: `loss`, `accuracy`, `val_loss`, `val_accuracy`.
+    private func logs(_ result: MPIJobResult) throws -> [String: Double] {
+        guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("logs ") }) else {
+            throw JobFailure("no logs line in:\n\(result.output)")
+        }
+        return Dictionary(uniqueKeysWithValues: line.dropFirst(5).split(separator: " ").compactMap { pair in
+            let parts = pair.split(separator: "=")
+            return parts.count == 2 ? Double(parts[1]).map { (String(parts[0]), $0) } : nil
+        })
+    }
+
     private func train(ranks: Int, _ arguments: [String]) throws -> (result: MPIJobResult, weights: [[Float]]) {
         let folder = try MPIJob.temporaryFolder(self)
         let result = try MPIJob.run(ranks: ranks, ["--output", folder.path] + arguments, in: folder)
@@ -28,18 +39,28 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertEqual(pair.weights[0], pair.weights[1], "the two ranks' weights differ")
         let difference = relativeDifference(single.weights[0], pair.weights[0])
         XCTAssertLessThanOrEqual(difference, 1e-5, "2 ranks × 16 vs 1 rank × 32: relative difference \(difference)")
+        // The epoch's loss (whole batches) and accuracy (averaged over the ranks) are one process's.
+        let (singleLogs, pairLogs) = (try logs(single.result), try logs(pair.result))
+        XCTAssertEqual(pairLogs["loss"] ?? .nan, singleLogs["loss"] ?? 0, accuracy: 1e-5)
+        XCTAssertEqual(pairLogs["accuracy"] ?? .nan, singleLogs["accuracy"] ?? 0, accuracy: 1e-6)
         // Training moved the weights: the comparison is not between two initialisations.
         let untrained = try train(ranks: 1, ["--samples", "32", "--batch-size", "32", "--epochs", "0"])
         XCTAssertGreaterThan(relativeDifference(untrained.weights[0], single.weights[0]), 1e-3)
     }
 
     /// A last batch of one sample leaves rank 1 nothing; the step still equals one process's.
+    /// 21 of the 118 samples are held out: validation is split over the ranks (10 and 11) and
+    /// combined into one process's figures.
     func testShortLastBatchLeavingARankEmpty() throws {
-        let arguments = ["--samples", "97", "--batch-size", "32", "--epochs", "2"]
+        let arguments = ["--samples", "118", "--validation-split", "0.178", "--batch-size", "32", "--epochs", "2"]
         let single = try train(ranks: 1, arguments)
         let pair = try train(ranks: 2, arguments)
         XCTAssertEqual(pair.weights[0], pair.weights[1])
         XCTAssertLessThanOrEqual(relativeDifference(single.weights[0], pair.weights[0]), 1e-5)
+        let (singleLogs, pairLogs) = (try logs(single.result), try logs(pair.result))
+        XCTAssertEqual(pairLogs["val_loss"] ?? .nan, singleLogs["val_loss"] ?? 0, accuracy: 1e-5)
+        XCTAssertEqual(pairLogs["val_accuracy"] ?? .nan, singleLogs["val_accuracy"] ?? 0, accuracy: 1e-6)
+        XCTAssertEqual(pairLogs["accuracy"] ?? .nan, singleLogs["accuracy"] ?? 0, accuracy: 1e-6)
     }
 
     /// BatchNorm's moving statistics, updated by each rank from its own shard, are averaged

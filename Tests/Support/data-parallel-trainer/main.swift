@@ -4,7 +4,7 @@
 // 1 and 2 ranks and compares the files; it can also kill or hang one rank mid-training.
 //
 //   data-parallel-trainer --output DIR [--model mlp|cnn|bn] [--samples N] [--batch-size B]
-//       [--epochs E] [--timeout S] [--die-rank R --die-at-step K] [--hang-rank R --hang-at-step K]
+//       [--epochs E] [--validation-split F] [--timeout S] [--die-rank R --die-at-step K] [--hang-rank R --hang-at-step K]
 //   data-parallel-trainer --allreduce-only FLOATS [--repeats N]
 //
 // Rank 0 prints `timing ranks=… steps=… step_ms=… allreduce_ms=… fastest_allreduce_ms=… fit_step_ms=…`;
@@ -53,6 +53,7 @@ let batchSize = integer("batch-size", default: 32)
 let epochs = integer("epochs", default: 1)
 let modelKind = options["model"] ?? "mlp"
 let timeout = Double(options["timeout"] ?? "60") ?? 60
+let validationSplit = Double(options["validation-split"] ?? "0") ?? 0
 
 /// Synthetic images: uniform pixels, each labelled by which of ten pixel bands is brightest.
 func syntheticData(count: Int) -> (x: Tensor<Float>, y: Tensor<Int32>) {
@@ -141,7 +142,7 @@ do {
     let data = syntheticData(count: samples)
     let parallel = DataParallelTraining<Float>(group: group)
     let start = DispatchTime.now()
-    let history = try model.fit(data.x, data.y, epochs: epochs, batchSize: batchSize,
+    let history = try model.fit(data.x, data.y, epochs: epochs, batchSize: batchSize, validationSplit: validationSplit,
                                 callbacks: [parallel, Fault(rank: group.rank)], verbose: 0, seed: 11)
     let fitSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     let scalars = model.parameters.flatMap(\.value.scalars)
@@ -155,7 +156,8 @@ do {
                        timing.stepSeconds / steps * 1000, timing.allReduceSeconds / steps * 1000,
                        timing.fastestAllReduceSeconds * 1000, fitSeconds / steps * 1000))
         let last = history.epochs.last?.metrics ?? [:]
-        print(String(format: "logs loss=%.6f accuracy=%.6f", last["loss"] ?? .nan, last["accuracy"] ?? .nan))
+        print(String(format: "logs loss=%.6f accuracy=%.6f val_loss=%.6f val_accuracy=%.6f", last["loss"] ?? .nan,
+                     last["accuracy"] ?? .nan, last["val_loss"] ?? .nan, last["val_accuracy"] ?? .nan))
     }
     group.finish()
 } catch {
