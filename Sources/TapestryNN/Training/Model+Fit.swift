@@ -99,6 +99,7 @@ extension Model {
         for callback in callbacks { try callback.trainingWillBegin(model: self) }
         // A backup (BackupAndRestore) may continue an interrupted run: epoch, step, order, state.
         let backup = callbacks.lazy.compactMap { $0 as? any TrainingStateRestoring<Scalar> }.first
+        if parallel != nil && backup != nil { throw ModelError.invalidArgument("fit: BackupAndRestore cannot be combined with DataParallelTraining yet") }
         let stepsBetweenSaves = backup?.stepsBetweenSaves.map { max($0, 1) }
         if stepsBetweenSaves != nil, let metric = configuration.metrics.first(where: { !($0 is MeanMetric) }) {
             throw ModelError.invalidArgument("fit: backups within an epoch need MeanMetric metrics, '\(metric.name)' is not one")
