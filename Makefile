@@ -4,9 +4,9 @@
 #   make venv   the test-only Python environment with the real outside readers (NumPy, TensorBoard, ONNX)
 
 SWIFT ?= swift
-# System libraries (CBLAS, CZlib, CLibCrypto, CGraphviz) and the real Fashion-MNIST files.
+# System libraries (CBLAS, CZlib, CLibCrypto, CGraphviz, CMPI with its mpirun) and the real Fashion-MNIST files.
 # python3-venv: the test-only virtual environment of `make venv`.
-APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev pkg-config dataset-fashion-mnist python3-venv
+APT_PACKAGES := libopenblas-dev libgraphviz-dev zlib1g-dev libssl-dev libopenmpi-dev openmpi-bin pkg-config dataset-fashion-mnist python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_DIR := .build/e2e
 

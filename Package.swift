@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "TapestryNN", targets: ["TapestryNN"]),
         .library(name: "TapestryData", targets: ["TapestryData"]),
         .library(name: "TapestryViz", targets: ["TapestryViz"]),
+        // Data-parallel training over MPI; the only product that links MPI.
+        .library(name: "TapestryDistributed", targets: ["TapestryDistributed"]),
         .executable(name: "fashion", targets: ["fashion"]),
     ],
     dependencies: [
@@ -32,6 +34,9 @@ let package = Package(
         .systemLibrary(
             name: "CGraphviz", path: "Sources/CGraphviz", pkgConfig: "libgvc",
             providers: [.apt(["libgraphviz-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
 
         // The hot element-wise loops in C, multiversioned for AVX-512 / AVX2 / baseline.
         .target(name: "CKernels", path: "Sources/CKernels"),
@@ -46,10 +51,11 @@ let package = Package(
         .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto", "CKernels"]),
         .target(name: "TapestryNN", dependencies: ["Tapestry", "TapestryIO", "TapestryData", "CKernels"]),
         .target(name: "TapestryViz", dependencies: ["Tapestry", "TapestryIO", "CGraphviz"]),
+        .target(name: "TapestryDistributed", dependencies: ["Tapestry", "TapestryNN", "CMPI"]),
         .executableTarget(
             name: "fashion",
             dependencies: [
-                "Tapestry", "TapestryIO", "TapestryNN", "TapestryData", "TapestryViz",
+                "Tapestry", "TapestryIO", "TapestryNN", "TapestryData", "TapestryViz", "TapestryDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -82,6 +88,12 @@ let package = Package(
                 "Tapestry", "TapestryIO", "TapestryNN", "TapestryViz", "TestSupport", "fashion", "checkpoint-writer",
                 "resumable-trainer",
             ]),
+
+        // Data parallelism: trains under mpirun and writes each rank's weights; the tests run it.
+        .executableTarget(
+            name: "data-parallel-trainer", dependencies: ["Tapestry", "TapestryNN", "TapestryDistributed"],
+            path: "Tests/Support/data-parallel-trainer"),
+        .testTarget(name: "TapestryDistributedTests", dependencies: ["TapestryDistributed", "data-parallel-trainer"]),
 
         // Fuzz targets (Tests/Fuzz/README.md): libFuzzer under `make fuzz`; built normally, each
         // replays its saved corpus (`make fuzz-regression`, part of `make test`).

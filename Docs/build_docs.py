@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = ["Tapestry", "TapestryIO", "TapestryData", "TapestryNN", "TapestryViz"]
+MODULES = ["Tapestry", "TapestryIO", "TapestryData", "TapestryNN", "TapestryViz", "TapestryDistributed"]
 OUTPUT = ROOT / ".build" / "docs"
 
 

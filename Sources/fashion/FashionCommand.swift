@@ -58,6 +58,9 @@ struct FashionCommand: ParsableCommand {
     @Option(help: "0 silent, 1 progress bar, 2 one line per epoch.")
     var verbose = 1
 
+    @Flag(help: "Train on every process `mpirun -np N fashion --data-parallel` starts, each on its part of every batch; only rank 0 prints and writes files.")
+    var dataParallel = false
+
     func validate() throws {
         guard epochs >= 1 && epochs <= 10_000 else { throw ValidationError("--epochs must be between 1 and 10000, got \(epochs)") }
         guard batchSize >= 1 && batchSize <= 60_000 else { throw ValidationError("--batch-size must be between 1 and 60000, got \(batchSize)") }
@@ -65,9 +68,10 @@ struct FashionCommand: ParsableCommand {
             throw ValidationError("--learning-rate must be a positive number below 10, got \(learningRate)")
         }
         guard (0...2).contains(verbose) else { throw ValidationError("--verbose must be 0, 1 or 2, got \(verbose)") }
+        if dataParallel && backupDir != nil { throw ValidationError("--backup-dir cannot be combined with --data-parallel") }
     }
 
     func run() throws {
-        try FashionDemo(options: self).run()
+        if dataParallel { try DataParallelRun(options: self).run() } else { try FashionDemo(options: self).run() }
     }
 }

@@ -8,15 +8,20 @@ import TapestryViz
 /// The tutorial's workflow, printed as Keras prints it.
 struct FashionDemo {
     let options: FashionCommand
+    /// The data-parallel group this process trains in (`--data-parallel`), if any.
+    var parallel: DataParallelTraining<Float>? = nil
+    /// Whether this process writes files: not a data-parallel rank other than 0.
+    private var writesFiles: Bool { parallel?.group.isReporting ?? true }
 
     /// The test image the tutorial inspects (a pair of trousers).
     static let inspectedImage = 3
 
     func run() throws {
-        // Fail on an unusable or colliding destination now, not after training.
+        // Fail on an unusable or colliding destination now, not after training; ranks of a
+        // data-parallel run other than 0 write nothing, so they plan nothing either.
         let paths = try OutputPaths(options)
         var plan = paths.plan(model: options.model)
-        try plan.prepare()
+        if writesFiles { try plan.prepare() }
         do {
             try train(writingTo: paths)
         } catch {
@@ -56,7 +61,7 @@ struct FashionDemo {
                                gradientSample: (inputs: sample.inputs, targets: sample.targets))
         }
         let history = try model.fit(data.train, epochs: options.epochs, batchSize: options.batchSize,
-                                    callbacks: ([board, backup] as [(any Callback<Float>)?]).compactMap { $0 }, verbose: options.verbose)
+                                    callbacks: ([board, backup, parallel] as [(any Callback<Float>)?]).compactMap { $0 }, verbose: options.verbose)
 
         // 4. Evaluate on the 10,000 test images.
         let evaluation = try model.evaluate(data.test, batchSize: options.model.inferenceBatchSize)
@@ -76,7 +81,8 @@ struct FashionDemo {
                                        rows: data.test.rows, columns: data.test.columns))
         }
 
-        // 6. Outputs, byte for byte where they were named.
+        // 6. Outputs, byte for byte where they were named (rank 0 only in a data-parallel run).
+        guard writesFiles else { return }
         if let path = paths.saveWeights {
             try model.save(weightsTo: path)
             say("Saved weights to \(path)")

@@ -14,7 +14,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRATCH = ROOT / ".build" / "readme-examples"
-PRODUCTS = ["Tapestry", "TapestryIO", "TapestryData", "TapestryNN", "TapestryViz"]
+PRODUCTS = ["Tapestry", "TapestryIO", "TapestryData", "TapestryNN", "TapestryViz", "TapestryDistributed"]
 
 
 def blocks(path):

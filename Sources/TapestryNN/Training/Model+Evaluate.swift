@@ -52,7 +52,7 @@ extension Model {
         try LearningPhase.inference { try evaluateInInference(set, batchSize: batchSize, configuration: configuration) }
     }
 
-    private func evaluateInInference(
+    func evaluateInInference(
         _ set: EvaluationSet<Scalar>, batchSize: Int, configuration: TrainingConfiguration<Scalar>
     ) throws -> Evaluation {
         let lossMean = LossMean()

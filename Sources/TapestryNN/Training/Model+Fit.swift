@@ -89,14 +89,17 @@ extension Model {
             validation = nil
         }
 
-        var generator = SeededRandomNumberGenerator(seed: seed ?? RandomSeed.next())
+        // Data parallelism (DataParallelTraining): every rank shuffles with rank 0's seed.
+        let parallel = callbacks.lazy.compactMap { $0 as? DataParallelTraining<Scalar> }.first
+        var generator = SeededRandomNumberGenerator(seed: try parallel?.agreedSeed(seed) ?? seed ?? RandomSeed.next())
         let parameters = trainableParameters
         let lossMean = LossMean()
         var history = History()
-        let reporter = ProgressReporter(verbosity: verbose, epochs: epochs)
+        let reporter = ProgressReporter(verbosity: parallel?.group.isReporting == false ? 0 : verbose, epochs: epochs)
         for callback in callbacks { try callback.trainingWillBegin(model: self) }
         // A backup (BackupAndRestore) may continue an interrupted run: epoch, step, order, state.
         let backup = callbacks.lazy.compactMap { $0 as? any TrainingStateRestoring<Scalar> }.first
+        if parallel != nil && backup != nil { throw ModelError.invalidArgument("fit: BackupAndRestore cannot be combined with DataParallelTraining yet") }
         let stepsBetweenSaves = backup?.stepsBetweenSaves.map { max($0, 1) }
         if stepsBetweenSaves != nil, let metric = configuration.metrics.first(where: { !($0 is MeanMetric) }) {
             throw ModelError.invalidArgument("fit: backups within an epoch need MeanMetric metrics, '\(metric.name)' is not one")
@@ -124,19 +127,23 @@ extension Model {
             }
             let stopReason: String? = try LearningPhase.training {
                 for step in (resumesEpoch ? firstStep : 0)..<stepCount {
-                    let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
+                    let globalBatch = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
+                    let batchIndices = parallel?.group.shard(of: globalBatch) ?? globalBatch
                     let inputs = data.inputs(at: batchIndices)
                     let batchTargets = targets.gathering(atIndices: Array(batchIndices))
-                    let (loss, predictions, gradients) = try trainingStep(
-                        inputs: inputs, targets: batchTargets, weights: weights?.gathering(atIndices: Array(batchIndices)),
-                        parameters: parameters, loss: configuration.loss)
+                    let batchWeights = weights?.gathering(atIndices: Array(batchIndices))
+                    let (loss, predictions, gradients) = try parallel?.trainingStep(
+                        of: self, inputs: inputs, targets: batchTargets, weights: batchWeights, parameters: parameters,
+                        loss: configuration.loss, batchSize: globalBatch.count)
+                        ?? trainingStep(inputs: inputs, targets: batchTargets, weights: batchWeights,
+                                        parameters: parameters, loss: configuration.loss)
                     for callback in callbacks {
                         if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
                             return reason
                         }
                     }
                     configuration.optimizer.update(parameters, with: gradients)
-                    lossMean.add(total: Double(loss) * Double(batchIndices.count), count: batchIndices.count)
+                    lossMean.add(total: Double(loss) * Double(globalBatch.count), count: globalBatch.count)
                     for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
                     bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
                                 + (logsLearningRate ? [("learning_rate", configuration.optimizer.learningRate)] : []))
@@ -153,9 +160,11 @@ extension Model {
                 reporter.stopped(stopReason)
                 break training
             }
-            var logs = Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
+            var logs = try parallel?.finishEpoch(of: self, loss: lossMean, metrics: configuration.metrics)
+                ?? Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
             if let validation {
-                let result = try evaluate(validation, batchSize: batchSize, configuration: configuration)
+                let result = try parallel?.evaluate(validation, model: self, batchSize: batchSize, configuration: configuration)
+                    ?? evaluate(validation, batchSize: batchSize, configuration: configuration)
                 logs += result.logs(prefix: "val_")
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
