@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -28,11 +27,6 @@ enum ConvolutionKernels {
         return Swift.max(1, Swift.min(BLAS.maximumThreads, g.batch))
     }
 
-    /// The images of `part` out of `parts` (contiguous, as even as possible).
-    static func images(ofPart part: Int, of parts: Int, batch: Int) -> Range<Int> {
-        (part * batch / parts)..<((part + 1) * batch / parts)
-    }
-
     /// Images per chunk of a part, so that its columns stay within `columnBudget`.
     static func imagesPerChunk(_ g: ConvolutionGeometry) -> Int {
         Swift.max(1, columnBudget / Swift.max(g.positions * g.depth, 1))
@@ -55,8 +49,8 @@ enum ConvolutionKernels {
         let parts = parts(g, Scalar.self)
         let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
         let perChunk = columns == nil ? imagesPerChunk(g) : g.batch
-        runParts(parts) { part in
-            let images = images(ofPart: part, of: parts, batch: g.batch)
+        BatchParts.run(parts) { part in
+            let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
             let scratch = Scratch<Scalar>(count: columns == nil ? Swift.min(perChunk, images.count) * positions * depth : 1)
             defer { scratch.release() }
             var start = images.lowerBound
@@ -104,8 +98,8 @@ enum ConvolutionKernels {
         defer { partials?.release() }
         let masked = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
         defer { masked?.release() }
-        runParts(parts) { part in
-            let images = images(ofPart: part, of: parts, batch: g.batch)
+        BatchParts.run(parts) { part in
+            let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
             let firstRow = images.lowerBound * positions, partRows = images.count * positions
             var cotangent = gradient + firstRow * channels
             if let rectifiedOutput, let masked {
@@ -160,28 +154,6 @@ enum ConvolutionKernels {
 
     // MARK: Pieces
 
-    /// Runs `body(part)` for each part: inline for one part; otherwise concurrently, with
-    /// BLAS held to one thread per call (and its thread count restored after), so the
-    /// parts' products run on their own threads instead of waking BLAS's pool.
-    static func runParts(_ parts: Int, _ body: (Int) -> Void) {
-        if parts == 1 { body(0); return }
-        #if !canImport(Accelerate)
-        let threads = openblas_get_num_threads()
-        if threads != 1 { openblas_set_num_threads(1) }
-        defer { if threads != 1 { openblas_set_num_threads(threads) } }
-        #endif
-        // The parts write disjoint rows and images; each reads shared inputs only.
-        withoutActuallyEscaping(body) { body in
-            let parallel = PartBody(run: body)
-            DispatchQueue.concurrentPerform(iterations: parts) { parallel.run($0) }
-        }
-    }
-
-    /// One part's work, handed to the threads of `concurrentPerform`.
-    private struct PartBody: @unchecked Sendable {
-        let run: (Int) -> Void
-    }
-
     /// A row-major product `C = op(A) · op(B) + beta · C`: through `Scalar.gemm` (which
     /// picks BLAS's thread count by size) or, inside a part, straight to BLAS on the
     /// calling thread (`Scalar.gemm` would change the library's thread count under the
@@ -211,30 +183,58 @@ enum ConvolutionKernels {
         }
     }
 
-    /// `x = max(x, 0)` in place.
+    /// `x = x < 0 ? 0 : x` in place (ReLU: NaN passes through, as in the `relu` op); for
+    /// `Float` as a bit mask (the loop vectorises without branches).
     @inline(__always)
     static func rectify<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
-        for i in 0..<count { x[i] = x[i] > 0 ? x[i] : 0 }
+        guard Scalar.self == Float.self else {
+            for i in 0..<count { x[i] = x[i] < 0 ? 0 : x[i] }
+            return
+        }
+        let values = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+        let bits = UnsafeMutableRawPointer(x).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<count { bits[i] &= values[i] < 0 ? 0 : UInt32.max }
     }
 
-    /// `destination = output > 0 ? gradient : 0`.
+    /// `destination = output > 0 ? gradient : 0`; for `Float` as a bit mask (the loop
+    /// vectorises without branches).
     @inline(__always)
     static func mask<Scalar: TensorScalar>(
         _ gradient: UnsafePointer<Scalar>, where output: UnsafePointer<Scalar>,
         into destination: UnsafeMutablePointer<Scalar>, count: Int
     ) {
-        for i in 0..<count { destination[i] = output[i] > 0 ? gradient[i] : 0 }
+        guard Scalar.self == Float.self else {
+            for i in 0..<count { destination[i] = output[i] > 0 ? gradient[i] : 0 }
+            return
+        }
+        let g = UnsafeRawPointer(gradient).assumingMemoryBound(to: UInt32.self)
+        let y = UnsafeRawPointer(output).assumingMemoryBound(to: Float.self)
+        let d = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<count { d[i] = g[i] & (y[i] > 0 ? UInt32.max : 0) }
     }
 
-    /// The column sums of a `rows × columns` matrix into `sums`.
+    /// The column sums of a `rows × columns` matrix into `sums`; for `Float`, eight
+    /// columns at a time in a register.
     @inline(__always)
     static func sumRows<Scalar: TensorScalar>(
         _ matrix: UnsafePointer<Scalar>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Scalar>
     ) {
-        sums.update(repeating: 0, count: columns)
-        for row in 0..<rows {
-            let source = matrix + row * columns
-            for c in 0..<columns { sums[c] += source[c] }
+        var c = 0
+        if Scalar.self == Float.self {
+            let m = UnsafeRawPointer(matrix).assumingMemoryBound(to: Float.self)
+            let s = UnsafeMutableRawPointer(sums).assumingMemoryBound(to: Float.self)
+            while c + 8 <= columns {
+                var total = SIMD8<Float>.zero
+                for row in 0..<rows { total += UnsafeRawPointer(m + row * columns + c).loadUnaligned(as: SIMD8<Float>.self) }
+                UnsafeMutableRawPointer(s + c).storeBytes(of: total, as: SIMD8<Float>.self)
+                c += 8
+            }
+        }
+        while c < columns {
+            var total: Scalar = 0
+            for row in 0..<rows { total += matrix[row * columns + c] }
+            sums[c] = total
+            c += 1
         }
     }
 
