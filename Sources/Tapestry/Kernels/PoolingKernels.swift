@@ -37,7 +37,7 @@ enum PoolingKernels {
 
     /// Inputs with at least this many scalars are pooled on every core, a part of the
     /// batch each.
-    static let parallelThreshold = 1 << 18
+    nonisolated(unsafe) static var parallelThreshold = 1 << 18
 
     /// `maxPool` for the images of `images`, one channel at a time.
     @_specialize(where Scalar == Float)

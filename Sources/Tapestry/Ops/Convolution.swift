@@ -181,7 +181,7 @@ extension Tensor where Scalar: TensorScalar {
 struct ConvolutionLayout: Sendable {
     /// Column matrices up to this many scalars (64 MB of `Float`) are kept from the
     /// forward pass for the kernel's gradient; larger ones are rebuilt chunk by chunk.
-    static let keptColumnsLimit = 16 << 20
+    nonisolated(unsafe) static var keptColumnsLimit = 16 << 20
 
     let geometry: ConvolutionGeometry
     let padBottom: Int, padRight: Int
