@@ -16,7 +16,7 @@ import CBLAS
 /// would need 139 MB).
 enum ConvolutionKernels {
     /// The most scalars one part's column buffer holds.
-    nonisolated(unsafe) static var columnBudget = 1 << 20
+    nonisolated(unsafe) static var columnBudget = 1 << 17
     /// Convolutions with fewer multiply-adds than this run as one part (splitting costs
     /// a thread hand-off, ~10 µs, and smaller products do not repay it).
     nonisolated(unsafe) static var parallelThreshold = 2_000_000

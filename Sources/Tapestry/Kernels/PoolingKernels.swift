@@ -96,8 +96,9 @@ enum PoolingKernels {
         }
     }
 
-    /// `maxPool` for `Float` over the images of `images`, eight channels at a time in SIMD registers (compare and
-    /// select, no branches), then the remaining channels one by one.
+    /// `maxPool` for `Float` over the images of `images`, eight channels at a time in SIMD
+    /// registers (compare and select, no branches; without `winners`, no index either),
+    /// then the remaining channels one by one.
     static func maxPoolFloat(
         _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry, images: Range<Int>,
         into output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?
@@ -115,6 +116,19 @@ enum PoolingKernels {
                     let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
                     let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
                     var c = 0
+                    // Inference: the maxima only, without tracking where they are.
+                    while winners == nil && c < vectorChannels {
+                        var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels + c
+                                let value = UnsafeRawPointer(input + offset).loadUnaligned(as: SIMD8<Float>.self)
+                                best.replace(with: value, where: value .> best)
+                            }
+                        }
+                        UnsafeMutableRawPointer(output + outputOffset + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                        c += 8
+                    }
                     while c < vectorChannels {
                         var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
                         var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: firstOffset + c)) &+ lanes
