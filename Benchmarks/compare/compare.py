@@ -1,7 +1,7 @@
 """Reads the metrics JSONs and `/usr/bin/time -v` reports that run.sh leaves in a results
 folder and prints a Markdown table comparing Tapestry with the Python frameworks.
 
-    python3 compare.py --results DIR [--only tapestry,torch,jax,keras]
+    python3 compare.py --results DIR [--only tapestry,torch,jax,keras] [--model mlp|cnn]
 
 For each system NAME the folder may hold NAME.json (metrics, the schema of the Swift
 demo's --metrics-json), NAME.time (GNU time -v output, for the peak RSS) and NAME.status
@@ -20,6 +20,17 @@ SYSTEMS = {  # name -> label used when the JSON carries no "system" key
     "jax": "JAX (jit step)",
     "keras": "TensorFlow / Keras 3",
 }
+
+
+MODELS = {
+    "mlp": "MLP (784 → 64 relu → 64 relu → 10)",
+    "cnn": "CNN (Conv 32 3×3 relu → MaxPool 2 → Conv 64 3×3 relu → MaxPool 2 → Dense 64 relu → Dense 10)",
+}
+
+
+def load_average():
+    text = read_text("/proc/loadavg")
+    return text.split()[0] if text else "unknown"
 
 
 def read_text(path):
@@ -73,6 +84,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", required=True, help="folder written by run.sh")
     p.add_argument("--only", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
+    p.add_argument("--model", choices=sorted(MODELS), default="mlp", help="the network the results are for")
     args = p.parse_args()
     names = [n for n in args.only.split(",") if n]
     unknown = [n for n in names if n not in SYSTEMS]
@@ -81,6 +93,8 @@ def main():
     rows = [load(args.results, n) for n in names]
     tapestry = next((r for r in rows if r["name"] == "tapestry" and "steady" in r), None)
 
+    print(f"Fashion-MNIST {MODELS[args.model]}, batch 32, Adam; load average at the end: {load_average()}")
+    print()
     print("| system | s/epoch (steady, median of epochs 2..N) | epoch 1 | predict 10k "
           "| peak RSS | test accuracy | epoch time ÷ Tapestry's |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Fashion-MNIST MLP comparison: Tapestry (Swift) vs PyTorch, JAX and TensorFlow/Keras.
+# Fashion-MNIST comparison: Tapestry (Swift) vs PyTorch, JAX and TensorFlow/Keras.
 #
-#   Benchmarks/compare/run.sh [--epochs N] [--only tapestry,torch,jax,keras] [--out DIR]
+#   Benchmarks/compare/run.sh [--model mlp|cnn] [--epochs N] [--only tapestry,torch,jax,keras] [--out DIR]
+#                             [--no-install]
 #
+# --model picks the network (default mlp; cnn is `fashion --model cnn`, compared with
+# torch_cnn.py and jax_cnn.py: there is no Keras CNN script, so keras is reported unavailable).
 # Creates Benchmarks/compare/.venv (if missing) and installs requirements.txt into it, builds
 # and runs the Swift demo `fashion`, runs each Python script under `/usr/bin/time -v` (peak
-# RSS), then prints compare.py's Markdown table. Results stay in DIR (default: a new
+# RSS), then prints compare.py's Markdown table. --no-install uses .venv as it is (e.g. with
+# only numpy and torch installed by hand). Results stay in DIR (default: a new
 # /tmp/tapestry-compare.XXXXXX). A system that fails is reported as unavailable; the others
 # still run. Run it on an otherwise idle machine: the numbers are wall-clock times.
 set -euo pipefail
@@ -14,22 +18,28 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 ALL="tapestry,torch,jax,keras"
 EPOCHS=5
+MODEL=mlp
+INSTALL=1
 ONLY="$ALL"
 OUT=""
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --model) MODEL="$2"; shift 2 ;;
+    --model=*) MODEL="${1#*=}"; shift ;;
     --epochs) EPOCHS="$2"; shift 2 ;;
     --epochs=*) EPOCHS="${1#*=}"; shift ;;
     --only) ONLY="$2"; shift 2 ;;
     --only=*) ONLY="${1#*=}"; shift ;;
+    --no-install) INSTALL=0; shift ;;
     --out) OUT="$2"; shift 2 ;;
     --out=*) OUT="${1#*=}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+[[ "$MODEL" == mlp || "$MODEL" == cnn ]] || { echo "run.sh: --model is mlp or cnn, got '$MODEL'" >&2; exit 2; }
 [[ "$EPOCHS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --epochs needs a positive integer" >&2; exit 2; }
 IFS=, read -r -a SELECTED <<< "$ONLY"
 for s in "${SELECTED[@]}"; do
@@ -79,7 +89,7 @@ if selected tapestry; then
     tail -n 20 "$OUT/tapestry.build.log" >&2
   else
     BIN="$(swift build -c release --package-path "$ROOT" --show-bin-path)/fashion"
-    run_timed tapestry "$BIN" --epochs "$EPOCHS" --verbose 0 --output "$OUT/tapestry-output" \
+    run_timed tapestry "$BIN" --model "$MODEL" --epochs "$EPOCHS" --verbose 0 --output "$OUT/tapestry-output" \
       --metrics-json "$OUT/tapestry.json"
   fi
 fi
@@ -88,16 +98,20 @@ if selected torch || selected jax || selected keras; then
   VENV="$HERE/.venv"
   if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
   # (Re)install whenever requirements.txt differs from what was last installed.
-  if ! cmp -s "$HERE/requirements.txt" "$VENV/.requirements.installed"; then
+  if [ "$INSTALL" = 1 ] && ! cmp -s "$HERE/requirements.txt" "$VENV/.requirements.installed"; then
     "$VENV/bin/python" -m pip install --quiet -r "$HERE/requirements.txt"
     cp "$HERE/requirements.txt" "$VENV/.requirements.installed"
   fi
   for s in torch jax keras; do
     selected "$s" || continue
-    script="$HERE/${s}_mlp.py"
+    script="$HERE/${s}_${MODEL}.py"
+    if [ ! -f "$script" ]; then
+      echo "unavailable: no ${s}_${MODEL}.py" > "$OUT/$s.status"
+      continue
+    fi
     run_timed "$s" "$VENV/bin/python" "$script" --epochs "$EPOCHS" --json "$OUT/$s.json"
   done
 fi
 
 echo
-python3 "$HERE/compare.py" --results "$OUT" --only "$ONLY" | tee "$OUT/table.md"
+python3 "$HERE/compare.py" --results "$OUT" --only "$ONLY" --model "$MODEL" | tee "$OUT/table.md"

@@ -1,42 +1,260 @@
-/// Convolution without a tape: im2col of a few images at a time into one reused buffer and
-/// a matrix product straight into the output rows, so a large inference batch never
-/// materialises its whole column matrix (for Fashion's second convolution at batch 1000
-/// that would be 139 MB).
-enum ConvolutionKernels {
-    /// The most scalars the column buffer of one chunk holds.
-    static let columnBudget = 1 << 20
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
 
-    /// Writes the valid convolution of `input` (NHWC `inputShape`, already padded) with an
-    /// HWIO kernel reshaped to `[depth, outputChannels]`, plus `bias` when given, into
-    /// `output` (`[batch, outH, outW, outputChannels]`, uninitialised).
+/// Convolution as im2col and matrix products, without a tape: the forward product (with
+/// the bias, and optionally ReLU, applied while the rows are in cache) and the pullback's
+/// three gradients (`dW = columnsᵀ · g`, `db = Σ g`, `dX = col2im(g · Wᵀ)`).
+///
+/// Large batches are split by image into one part per core, each part running its
+/// im2col, single-threaded BLAS products and col2im on its own thread: the copies run in
+/// parallel too, and no BLAS thread pool wakes up per product. Within a part, images go a
+/// chunk at a time through one reused column buffer, so a large inference batch never
+/// materialises its whole column matrix (Fashion's second convolution at batch 1,000
+/// would need 139 MB).
+enum ConvolutionKernels {
+    /// The most scalars one part's column buffer holds.
+    nonisolated(unsafe) static var columnBudget = 1 << 17
+    /// Convolutions with fewer multiply-adds than this run as one part (splitting costs
+    /// a thread hand-off, ~10 µs, and smaller products do not repay it).
+    nonisolated(unsafe) static var parallelThreshold = 2_000_000
+
+    /// How many parts a convolution of `g` is split into.
+    static func parts<Scalar: TensorScalar>(_ g: ConvolutionGeometry, _: Scalar.Type) -> Int {
+        guard Scalar.self == Float.self || Scalar.self == Double.self, g.multiplyAdds >= parallelThreshold else { return 1 }
+        return Swift.max(1, Swift.min(BLAS.maximumThreads, g.batch))
+    }
+
+    /// Images per chunk of a part, so that its columns stay within `columnBudget`.
+    static func imagesPerChunk(_ g: ConvolutionGeometry) -> Int {
+        Swift.max(1, columnBudget / Swift.max(g.positions * g.depth, 1))
+    }
+
+    // MARK: Forward
+
+    /// Writes the convolution of `input` (NHWC, unpadded: `g` holds the padding) with an
+    /// HWIO kernel viewed as `[depth, outputChannels]`, plus `bias` when given, then ReLU
+    /// when `rectifying`, into `output` (`[batch · outH · outW, out]`, uninitialised).
+    /// With `columns` (`[batch · outH · outW, depth]`), the whole column matrix is kept
+    /// there for the pullback.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func forward<Scalar: TensorScalar>(
-        _ input: UnsafePointer<Scalar>, inputShape: [Int], kernel: UnsafePointer<Scalar>, outputChannels: Int,
-        bias: UnsafePointer<Scalar>?, geometry: WindowGeometry, into output: UnsafeMutablePointer<Scalar>
+        _ input: UnsafePointer<Scalar>, kernel: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
+        _ g: ConvolutionGeometry, rectifying: Bool, into output: UnsafeMutablePointer<Scalar>,
+        keepingColumnsIn columns: UnsafeMutablePointer<Scalar>?
     ) {
-        let windowsShape = geometry.windowsShape(forInput: inputShape)
-        let batch = inputShape[0], imageScalars = inputShape[1] * inputShape[2] * inputShape[3]
-        let positions = windowsShape[1] * windowsShape[2]
-        let depth = windowsShape[3] * windowsShape[4] * windowsShape[5]
-        let imagesPerChunk = Swift.max(1, Swift.min(batch, columnBudget / Swift.max(positions * depth, 1)))
-        let columns = UnsafeMutablePointer<Scalar>.allocate(capacity: imagesPerChunk * positions * depth)
-        defer { columns.deallocate() }
-        var start = 0
-        while start < batch {
-            let count = Swift.min(imagesPerChunk, batch - start)
-            var chunkShape = inputShape
-            chunkShape[0] = count
-            WindowKernels.extract(input + start * imageScalars, inputShape: chunkShape, into: columns, geometry: geometry)
-            let rows = count * positions
-            let destination = output + start * positions * outputChannels
-            if let bias {
-                for row in 0..<rows { (destination + row * outputChannels).initialize(from: bias, count: outputChannels) }
+        let parts = parts(g, Scalar.self)
+        let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
+        let perChunk = columns == nil ? imagesPerChunk(g) : g.batch
+        BatchParts.run(parts) { part in
+            let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
+            let scratch = Scratch<Scalar>(count: columns == nil ? Swift.min(perChunk, images.count) * positions * depth : 1)
+            defer { scratch.release() }
+            var start = images.lowerBound
+            while start < images.upperBound {
+                let chunk = start..<Swift.min(start + perChunk, images.upperBound)
+                let rows = chunk.count * positions
+                let chunkColumns = columns.map { $0 + start * positions * depth } ?? scratch.base
+                ColumnKernels.im2col(input, g, images: chunk, into: chunkColumns)
+                let destination = output + start * positions * channels
+                if let bias {
+                    for row in 0..<rows { (destination + row * channels).update(from: bias, count: channels) }
+                }
+                gemm(onThisThread: parts > 1, transposeA: false, transposeB: false, m: rows, n: channels, k: depth,
+                     a: chunkColumns, lda: depth, b: kernel, ldb: channels,
+                     beta: bias == nil ? 0 : 1, c: destination, ldc: channels)
+                if rectifying { rectify(destination, count: rows * channels) }
+                start = chunk.upperBound
             }
-            Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: outputChannels, k: depth,
-                        alpha: 1, a: columns, lda: depth, b: kernel, ldb: outputChannels,
-                        beta: bias == nil ? 0 : 1, c: destination, ldc: outputChannels)
-            start += count
         }
     }
+
+    // MARK: Pullback
+
+    /// The convolution's gradients for the output cotangent `gradient`
+    /// (`[batch · outH · outW, out]`; when `rectifiedOutput` is given, the op applied ReLU
+    /// and the cotangent is first zeroed where that output is not positive). Each of
+    /// `inputGradient` (`[batch, h, w, in]`), `kernelGradient` (`[depth, out]`) and
+    /// `biasGradient` (`[out]`) is written when given (all uninitialised). `columns` is
+    /// the forward's kept column matrix, if it kept one; otherwise im2col runs again.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func backward<Scalar: TensorScalar>(
+        _ gradient: UnsafePointer<Scalar>, rectifiedOutput: UnsafePointer<Scalar>?,
+        input: UnsafePointer<Scalar>, kernel: UnsafePointer<Scalar>, columns: UnsafePointer<Scalar>?,
+        _ g: ConvolutionGeometry,
+        inputGradient: UnsafeMutablePointer<Scalar>?, kernelGradient: UnsafeMutablePointer<Scalar>?,
+        biasGradient: UnsafeMutablePointer<Scalar>?
+    ) {
+        let parts = parts(g, Scalar.self)
+        let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
+        let perChunk = imagesPerChunk(g)
+        // Part 0 writes the kernel and bias gradients in place; the others into scratch,
+        // added to part 0's afterwards.
+        let partials = parts > 1 ? Scratch<Scalar>(count: (parts - 1) * (depth + 1) * channels) : nil
+        defer { partials?.release() }
+        let masked = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
+        defer { masked?.release() }
+        BatchParts.run(parts) { part in
+            let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
+            let firstRow = images.lowerBound * positions, partRows = images.count * positions
+            var cotangent = gradient + firstRow * channels
+            if let rectifiedOutput, let masked {
+                let destination = masked.base + firstRow * channels
+                mask(cotangent, where: rectifiedOutput + firstRow * channels, into: destination, count: partRows * channels)
+                cotangent = UnsafePointer(destination)
+            }
+            let partial = part == 0 ? nil : partials.map { $0.base + (part - 1) * (depth + 1) * channels }
+            if let biasGradient {
+                sumRows(cotangent, rows: partRows, columns: channels, into: partial.map { $0 + depth * channels } ?? biasGradient)
+            }
+            let kernelTarget = kernelGradient == nil ? nil : partial ?? kernelGradient
+            if let kernelTarget, let columns {
+                gemm(onThisThread: parts > 1, transposeA: true, transposeB: false, m: depth, n: channels, k: partRows,
+                     a: columns + firstRow * depth, lda: depth, b: cotangent, ldb: channels,
+                     beta: 0, c: kernelTarget, ldc: channels)
+            }
+            let recomputes = kernelTarget != nil && columns == nil
+            guard inputGradient != nil || recomputes else { return }
+            if let inputGradient {
+                (inputGradient + images.lowerBound * g.imageScalars).update(repeating: 0, count: images.count * g.imageScalars)
+            }
+            let scratch = Scratch<Scalar>(count: Swift.min(perChunk, images.count) * positions * depth)
+            defer { scratch.release() }
+            var start = images.lowerBound
+            while start < images.upperBound {
+                let chunk = start..<Swift.min(start + perChunk, images.upperBound)
+                let rows = chunk.count * positions
+                let chunkCotangent = cotangent + (start - images.lowerBound) * positions * channels
+                if recomputes, let kernelTarget {
+                    ColumnKernels.im2col(input, g, images: chunk, into: scratch.base)
+                    gemm(onThisThread: parts > 1, transposeA: true, transposeB: false, m: depth, n: channels, k: rows,
+                         a: scratch.base, lda: depth, b: chunkCotangent, ldb: channels,
+                         beta: start == images.lowerBound ? 0 : 1, c: kernelTarget, ldc: channels)
+                }
+                if let inputGradient {
+                    gemm(onThisThread: parts > 1, transposeA: false, transposeB: true, m: rows, n: depth, k: channels,
+                         a: chunkCotangent, lda: channels, b: kernel, ldb: channels,
+                         beta: 0, c: scratch.base, ldc: depth)
+                    ColumnKernels.col2im(scratch.base, g, images: chunk, into: inputGradient)
+                }
+                start = chunk.upperBound
+            }
+        }
+        guard let partials else { return }
+        for part in 1..<parts {
+            let partial = partials.base + (part - 1) * (depth + 1) * channels
+            if let kernelGradient { addScalars(partial, into: kernelGradient, count: depth * channels) }
+            if let biasGradient { addScalars(partial + depth * channels, into: biasGradient, count: channels) }
+        }
+    }
+
+    // MARK: Pieces
+
+    /// A row-major product `C = op(A) · op(B) + beta · C`: through `Scalar.gemm` (which
+    /// picks BLAS's thread count by size) or, inside a part, straight to BLAS on the
+    /// calling thread (`Scalar.gemm` would change the library's thread count under the
+    /// other part).
+    @inline(__always)
+    static func gemm<Scalar: TensorScalar>(
+        onThisThread: Bool, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int
+    ) {
+        guard onThisThread else {
+            Scalar.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                        b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
+        if Scalar.self == Float.self {
+            cblas_sgemm(CblasRowMajor, ta, tb, BLAS.Index(m), BLAS.Index(n), BLAS.Index(k), 1,
+                        UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), BLAS.Index(lda),
+                        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), BLAS.Index(ldb),
+                        Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), BLAS.Index(ldc))
+        } else {
+            cblas_dgemm(CblasRowMajor, ta, tb, BLAS.Index(m), BLAS.Index(n), BLAS.Index(k), 1,
+                        UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), BLAS.Index(lda),
+                        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), BLAS.Index(ldb),
+                        Double(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), BLAS.Index(ldc))
+        }
+    }
+
+    /// `x = x < 0 ? 0 : x` in place (ReLU: NaN passes through, as in the `relu` op); for
+    /// `Float` as a bit mask (the loop vectorises without branches).
+    @inline(__always)
+    static func rectify<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
+        guard Scalar.self == Float.self else {
+            for i in 0..<count { x[i] = x[i] < 0 ? 0 : x[i] }
+            return
+        }
+        let values = UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+        let bits = UnsafeMutableRawPointer(x).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<count { bits[i] &= values[i] < 0 ? 0 : UInt32.max }
+    }
+
+    /// `destination = output > 0 ? gradient : 0`; for `Float` as a bit mask (the loop
+    /// vectorises without branches).
+    @inline(__always)
+    static func mask<Scalar: TensorScalar>(
+        _ gradient: UnsafePointer<Scalar>, where output: UnsafePointer<Scalar>,
+        into destination: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        guard Scalar.self == Float.self else {
+            for i in 0..<count { destination[i] = output[i] > 0 ? gradient[i] : 0 }
+            return
+        }
+        let g = UnsafeRawPointer(gradient).assumingMemoryBound(to: UInt32.self)
+        let y = UnsafeRawPointer(output).assumingMemoryBound(to: Float.self)
+        let d = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<count { d[i] = g[i] & (y[i] > 0 ? UInt32.max : 0) }
+    }
+
+    /// The column sums of a `rows × columns` matrix into `sums`; for `Float`, eight
+    /// columns at a time in a register.
+    @inline(__always)
+    static func sumRows<Scalar: TensorScalar>(
+        _ matrix: UnsafePointer<Scalar>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Scalar>
+    ) {
+        var c = 0
+        if Scalar.self == Float.self {
+            let m = UnsafeRawPointer(matrix).assumingMemoryBound(to: Float.self)
+            let s = UnsafeMutableRawPointer(sums).assumingMemoryBound(to: Float.self)
+            while c + 8 <= columns {
+                var total = SIMD8<Float>.zero
+                for row in 0..<rows { total += UnsafeRawPointer(m + row * columns + c).loadUnaligned(as: SIMD8<Float>.self) }
+                UnsafeMutableRawPointer(s + c).storeBytes(of: total, as: SIMD8<Float>.self)
+                c += 8
+            }
+        }
+        while c < columns {
+            var total: Scalar = 0
+            for row in 0..<rows { total += matrix[row * columns + c] }
+            sums[c] = total
+            c += 1
+        }
+    }
+
+    @inline(__always)
+    static func addScalars<Scalar: TensorScalar>(_ source: UnsafePointer<Scalar>, into destination: UnsafeMutablePointer<Scalar>, count: Int) {
+        for i in 0..<count { destination[i] += source[i] }
+    }
+}
+
+/// A temporary buffer from the tensor buffer pool (reused between steps, so its pages
+/// are not faulted in again every time).
+struct Scratch<Scalar>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Scalar>
+    let count: Int
+
+    init(count: Int) {
+        self.count = Swift.max(count, 1)
+        base = BufferPool.allocate(bytes: self.count * MemoryLayout<Scalar>.stride)
+            .bindMemory(to: Scalar.self, capacity: self.count)
+    }
+
+    func release() { BufferPool.release(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Scalar>.stride) }
 }

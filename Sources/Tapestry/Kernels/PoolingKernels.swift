@@ -20,14 +20,35 @@ enum PoolingKernels {
         _ input: UnsafePointer<Scalar>, inputShape: [Int], geometry g: PoolingGeometry,
         into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>?
     ) {
-        if Scalar.self == Float.self {
-            maxPoolFloat(UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), inputShape: inputShape, geometry: g,
-                         into: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self), winners: winners)
-            return
+        let batch = inputShape[0], scalars = inputShape.reduce(1, *)
+        let parts = scalars >= parallelThreshold ? Swift.max(1, Swift.min(BLAS.maximumThreads, batch)) : 1
+        // Each part pools its own images: disjoint outputs and winners.
+        BatchParts.run(parts) { part in
+            let images = BatchParts.images(ofPart: part, of: parts, batch: batch)
+            if Scalar.self == Float.self {
+                maxPoolFloat(UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), inputShape: inputShape, geometry: g,
+                             images: images, into: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self),
+                             winners: winners)
+            } else {
+                maxPoolScalars(input, inputShape: inputShape, geometry: g, images: images, into: output, winners: winners)
+            }
         }
-        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
-        var outputOffset = 0
-        for n in 0..<batch {
+    }
+
+    /// Inputs with at least this many scalars are pooled on every core, a part of the
+    /// batch each.
+    nonisolated(unsafe) static var parallelThreshold = 1 << 18
+
+    /// `maxPool` for the images of `images`, one channel at a time.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxPoolScalars<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, inputShape: [Int], geometry g: PoolingGeometry, images: Range<Int>,
+        into output: UnsafeMutablePointer<Scalar>, winners: UnsafeMutablePointer<Int32>?
+    ) {
+        let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
+        var outputOffset = images.lowerBound * g.outputHeight * g.outputWidth * channels
+        for n in images {
             for oh in 0..<g.outputHeight {
                 let top = oh * g.strideHeight - g.padTop
                 let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
@@ -75,17 +96,18 @@ enum PoolingKernels {
         }
     }
 
-    /// `maxPool` for `Float`, eight channels at a time in SIMD registers (compare and
-    /// select, no branches), then the remaining channels one by one.
+    /// `maxPool` for `Float` over the images of `images`, eight channels at a time in SIMD
+    /// registers (compare and select, no branches; without `winners`, no index either),
+    /// then the remaining channels one by one.
     static func maxPoolFloat(
-        _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry,
+        _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry, images: Range<Int>,
         into output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?
     ) {
-        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
         let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         let vectorChannels = channels - channels % 8
-        var outputOffset = 0
-        for n in 0..<batch {
+        var outputOffset = images.lowerBound * g.outputHeight * g.outputWidth * channels
+        for n in images {
             for oh in 0..<g.outputHeight {
                 let top = oh * g.strideHeight - g.padTop
                 let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
@@ -94,6 +116,19 @@ enum PoolingKernels {
                     let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
                     let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
                     var c = 0
+                    // Inference: the maxima only, without tracking where they are.
+                    while winners == nil && c < vectorChannels {
+                        var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
+                        for row in rows {
+                            for column in columns {
+                                let offset = ((n * height + row) * width + column) * channels + c
+                                let value = UnsafeRawPointer(input + offset).loadUnaligned(as: SIMD8<Float>.self)
+                                best.replace(with: value, where: value .> best)
+                            }
+                        }
+                        UnsafeMutableRawPointer(output + outputOffset + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                        c += 8
+                    }
                     while c < vectorChannels {
                         var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
                         var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: firstOffset + c)) &+ lanes

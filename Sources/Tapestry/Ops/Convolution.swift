@@ -1,8 +1,9 @@
-// 2-D convolution over NHWC images with HWIO kernels, composed from recorded primitives:
-// padding, sliding windows (im2col), and one fused matrix product with the bias. Each
-// piece has its own pullback, so the composition is differentiable to any order: the
-// kernel's gradient is `columnsᵀ · g` (linear's pullback), the input's is `g · kernelᵀ`
-// folded back onto the image (the windows' pullback, col2im) with the padding cut off.
+// 2-D convolution over NHWC images with HWIO kernels, as one fused op: im2col and one matrix
+// product forward (ConvolutionKernels), and a fused pullback — the kernel's gradient is
+// `columnsᵀ · g`, the bias's the sum of `g`, the input's `g · kernelᵀ` folded back onto the
+// image (col2im) — with the padding implicit throughout. When a sweep builds a graph, the
+// pullback is the same computation from recorded primitives (padding, sliding windows,
+// matrix products), so the convolution is differentiable to any order.
 
 /// How a convolution or pooling window treats the image border, as in Keras.
 public enum Padding: String, Sendable, Hashable, CaseIterable {
@@ -42,9 +43,11 @@ extension Tensor where Scalar: TensorScalar {
     /// images.convolved2D(with: kernel, strides: (2, 2), padding: .same).shape // [8, 14, 14, 32]
     /// ```
     ///
-    /// It is computed as im2col and one matrix product: the windows reshaped to
-    /// `[batch · outHeight · outWidth, kh · kw · in]` times the kernel reshaped to
-    /// `[kh · kw · in, out]`.
+    /// It is computed as im2col and one matrix product: the windows as rows
+    /// `[batch · outHeight · outWidth, kh · kw · in]` times the kernel viewed as
+    /// `[kh · kw · in, out]`. With `rectified: true` the result is `relu` of that, in the
+    /// same op (the activation is applied while the rows are in cache, and the pullback
+    /// masks the cotangent itself): what a `Conv2D` layer with a ReLU activation computes.
     ///
     /// - Precondition: rank-4 input and kernel, matching channel counts, a `[out]` bias,
     ///   positive strides and dilations, and (for `.valid`) a dilated kernel no larger
@@ -53,7 +56,7 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Double)
     public func convolved2D(
         with kernel: Tensor, bias: Tensor? = nil, strides: (height: Int, width: Int) = (1, 1),
-        padding: Padding = .valid, dilation: (height: Int, width: Int) = (1, 1)
+        padding: Padding = .valid, dilation: (height: Int, width: Int) = (1, 1), rectified: Bool = false
     ) -> Tensor {
         precondition(rank == 4 && kernel.rank == 4 && shape[3] == kernel.shape[2],
                      "conv2d: input shape \(shape) and kernel shape \(kernel.shape) are not NHWC [batch, height, width, in] and HWIO [kh, kw, in, out]")
@@ -62,41 +65,92 @@ extension Tensor where Scalar: TensorScalar {
             precondition(bias.shape == [outputChannels],
                          "conv2d: bias shape \(bias.shape) does not match kernel shape \(kernel.shape); expected [\(outputChannels)]")
         }
-        let prepared = paddedForWindows(
-            size: (kernel.shape[0], kernel.shape[1]), strides: strides, padding: padding, dilation: dilation,
-            op: "conv2d", value: 0, detail: "kernel shape \(kernel.shape)")
-        if recordingTape == nil && kernel.recordingTape == nil && bias?.recordingTape == nil {
-            return prepared.convolvedUntracked(with: kernel, bias: bias, strides: strides, dilation: dilation)
+        let layout = convolutionLayout(kernelShape: kernel.shape, strides: strides, padding: padding, dilation: dilation)
+        let g = layout.geometry
+        let result = Tensor(uninitializedShape: g.outputShape)
+        if result.scalarCount == 0 { return result }
+        let tape = recordingTape ?? kernel.recordingTape ?? bias?.recordingTape
+        // The pullback's kernel gradient reads the columns again: keep them unless huge.
+        let keepsColumns = kernel.recordingTape != nil && g.batch * g.positions * g.depth <= ConvolutionLayout.keptColumnsLimit
+        let columns = keepsColumns ? Tensor(uninitializedShape: [g.batch * g.positions, g.depth]) : nil
+        ConvolutionKernels.forward(storage.base, kernel: kernel.storage.base, bias: bias.map { UnsafePointer($0.storage.base) },
+                                   g, rectifying: rectified, into: result.storage.base,
+                                   keepingColumnsIn: columns?.storage.base)
+        guard let tape else { return result }
+        let operands = bias.map { [self, kernel, $0] } ?? [self, kernel]
+        let output = result
+        return tape.record(rectified ? "conv2d_relu" : "conv2d", operands: operands, output: result) { [self] cotangent, needs in
+            if Self.recordingTape(self, kernel) ?? bias?.recordingTape ?? cotangent.recordingTape != nil {
+                // Building a graph: the same gradients from recorded ops.
+                return recordedConvolutionGradients(
+                    cotangent: rectified ? cotangent * output.elementsGreater(than: 0) : cotangent,
+                    kernel: kernel, hasBias: bias != nil, layout: layout, needs: needs)
+            }
+            let inputGradient = needs[0] ? Tensor(uninitializedShape: shape) : nil
+            let kernelGradient = needs[1] ? Tensor(uninitializedShape: kernel.shape) : nil
+            let biasGradient = bias != nil && needs[2] ? Tensor(uninitializedShape: [outputChannels]) : nil
+            ConvolutionKernels.backward(
+                cotangent.storage.base, rectifiedOutput: rectified ? UnsafePointer(output.storage.base) : nil,
+                input: storage.base, kernel: kernel.storage.base, columns: columns.map { UnsafePointer($0.storage.base) },
+                g, inputGradient: inputGradient?.storage.base, kernelGradient: kernelGradient?.storage.base,
+                biasGradient: biasGradient?.storage.base)
+            return bias == nil ? [inputGradient, kernelGradient] : [inputGradient, kernelGradient, biasGradient]
         }
-        let windows = prepared.slidingWindows(size: (kernel.shape[0], kernel.shape[1]), strides: strides, dilation: dilation)
-        let (batch, outputHeight, outputWidth) = (windows.shape[0], windows.shape[1], windows.shape[2])
-        let depth = kernel.shape[0] * kernel.shape[1] * kernel.shape[2]
-        let columns = windows.reshaped(to: [batch * outputHeight * outputWidth, depth])
-        let weights = kernel.reshaped(to: [depth, outputChannels])
-        let product = bias.map { columns.linear(weight: weights, bias: $0) } ?? columns.matmul(weights)
-        return product.reshaped(to: [batch, outputHeight, outputWidth, outputChannels])
     }
 
-    /// The valid convolution of an untracked (already padded) input, chunk by chunk
-    /// (`ConvolutionKernels.forward`): the same values as the recorded composition.
+    /// The convolution's gradients computed from recorded ops, for a sweep that builds a
+    /// graph: `dX` is `g · Wᵀ` folded back by the sliding windows' adjoint with the padding
+    /// cut off, `dW` is `columnsᵀ · g` with the columns from the (recorded) padded input,
+    /// and `db` is `g` summed over the positions.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func convolvedUntracked(
-        with kernel: Tensor, bias: Tensor?, strides: (height: Int, width: Int), dilation: (height: Int, width: Int)
-    ) -> Tensor {
-        let geometry = WindowGeometry(
-            kernelHeight: kernel.shape[0], kernelWidth: kernel.shape[1], strideHeight: strides.height,
-            strideWidth: strides.width, dilationHeight: dilation.height, dilationWidth: dilation.width)
-        precondition((kernel.shape[0] - 1) * dilation.height < shape[1] && (kernel.shape[1] - 1) * dilation.width < shape[2],
-                     "conv2d: kernel shape \(kernel.shape) (dilation \([dilation.height, dilation.width])) is larger than the image in input shape \(shape)")
-        let windowsShape = geometry.windowsShape(forInput: shape)
-        let result = Tensor(uninitializedShape: [shape[0], windowsShape[1], windowsShape[2], kernel.shape[3]])
-        if result.scalarCount == 0 { return result }
-        let biasBase = bias.map { UnsafePointer($0.storage.base) }
-        ConvolutionKernels.forward(storage.base, inputShape: shape, kernel: kernel.storage.base,
-                                   outputChannels: kernel.shape[3], bias: biasBase, geometry: geometry,
-                                   into: result.storage.base)
-        return result
+    func recordedConvolutionGradients(
+        cotangent: Tensor, kernel: Tensor, hasBias: Bool, layout: ConvolutionLayout, needs: NeededGradients
+    ) -> [Tensor?] {
+        let g = layout.geometry
+        let rows = cotangent.reshaped(to: [g.batch * g.positions, g.outputChannels])
+        let windowsShape = [g.batch, g.outputHeight, g.outputWidth, g.kernelHeight, g.kernelWidth, g.inputChannels]
+        var inputGradient: Tensor?
+        if needs[0] {
+            let columnGradient = rows.matmul(kernel.reshaped(to: [g.depth, g.outputChannels]).transposed())
+            let paddedShape = [g.batch, g.height + g.padTop + layout.padBottom, g.width + g.padLeft + layout.padRight,
+                               g.inputChannels]
+            inputGradient = columnGradient.reshaped(to: windowsShape)
+                .foldedWindows(intoShape: paddedShape, layout.windowGeometry)
+                .stridedSlice(starts: [0, g.padTop, g.padLeft, 0], counts: shape, strides: [1, 1, 1, 1])
+        }
+        var kernelGradient: Tensor?
+        if needs[1] {
+            let unpadded = g.padTop + layout.padBottom + g.padLeft + layout.padRight == 0
+            let input = unpadded ? self : padded(with: [(0, 0), (g.padTop, layout.padBottom), (g.padLeft, layout.padRight), (0, 0)])
+            let columns = input.windows(layout.windowGeometry).reshaped(to: [g.batch * g.positions, g.depth])
+            kernelGradient = columns.transposed().matmul(rows).reshaped(to: kernel.shape)
+        }
+        guard hasBias else { return [inputGradient, kernelGradient] }
+        return [inputGradient, kernelGradient, needs[2] ? rows.sum(alongAxis: 0) : nil]
+    }
+
+    /// The geometry of a convolution of this NHWC tensor with a kernel of `kernelShape`,
+    /// checked: positive strides and dilations, and a window that fits.
+    func convolutionLayout(
+        kernelShape: [Int], strides: (height: Int, width: Int), padding: Padding, dilation: (height: Int, width: Int)
+    ) -> ConvolutionLayout {
+        let detail = "kernel shape \(kernelShape)"
+        precondition(strides.height >= 1 && strides.width >= 1 && dilation.height >= 1 && dilation.width >= 1,
+                     "conv2d: strides \([strides.height, strides.width]) and dilation \([dilation.height, dilation.width]) must be positive (input shape \(shape), \(detail))")
+        let reach = (height: (kernelShape[0] - 1) * dilation.height + 1, width: (kernelShape[1] - 1) * dilation.width + 1)
+        guard let vertical = padding.outputSize(input: shape[1], reach: reach.height, stride: strides.height),
+              let horizontal = padding.outputSize(input: shape[2], reach: reach.width, stride: strides.width) else {
+            preconditionFailure("conv2d: window \([kernelShape[0], kernelShape[1]]) (dilated to \([reach.height, reach.width])) is larger than the image in input shape \(shape) (\(detail))")
+        }
+        let geometry = ConvolutionGeometry(
+            batch: shape[0], height: shape[1], width: shape[2], inputChannels: shape[3],
+            kernelHeight: kernelShape[0], kernelWidth: kernelShape[1], outputChannels: kernelShape[3],
+            strideHeight: strides.height, strideWidth: strides.width,
+            dilationHeight: dilation.height, dilationWidth: dilation.width,
+            padTop: vertical.before, padLeft: horizontal.before,
+            outputHeight: vertical.size, outputWidth: horizontal.size)
+        return ConvolutionLayout(geometry: geometry, padBottom: vertical.after, padRight: horizontal.after)
     }
 
     /// The NHWC tensor padded along height and width as `padding` asks for windows of
@@ -119,5 +173,23 @@ extension Tensor where Scalar: TensorScalar {
         if vertical.before + vertical.after + horizontal.before + horizontal.after == 0 { return self }
         return padded(with: [(0, 0), (vertical.before, vertical.after), (horizontal.before, horizontal.after), (0, 0)],
                       value: value)
+    }
+}
+
+/// A convolution's geometry with the padding after the last row and column, which the
+/// recorded pullback needs to rebuild the padded input.
+struct ConvolutionLayout: Sendable {
+    /// Column matrices up to this many scalars (64 MB of `Float`) are kept from the
+    /// forward pass for the kernel's gradient; larger ones are rebuilt chunk by chunk.
+    nonisolated(unsafe) static var keptColumnsLimit = 16 << 20
+
+    let geometry: ConvolutionGeometry
+    let padBottom: Int, padRight: Int
+
+    /// The sliding windows of the (explicitly padded) input.
+    var windowGeometry: WindowGeometry {
+        WindowGeometry(kernelHeight: geometry.kernelHeight, kernelWidth: geometry.kernelWidth,
+                       strideHeight: geometry.strideHeight, strideWidth: geometry.strideWidth,
+                       dilationHeight: geometry.dilationHeight, dilationWidth: geometry.dilationWidth)
     }
 }
