@@ -80,6 +80,18 @@ def fmt_bytes(b):
     return f"{b / 1e9:.2f} GB" if b >= 1e9 else f"{b / 1e6:.0f} MB"
 
 
+def floor(results):
+    """The BLAS floor's figures (blas_floor --json, before and after the runs), averaged."""
+    runs = []
+    for when in ("before", "after"):
+        text = read_text(os.path.join(results, f"floor-{when}.json"))
+        if text:
+            runs.append(json.loads(text))
+    if not runs:
+        return None
+    return {key: statistics.mean(r[key] for r in runs) for key in ("epochSeconds", "predictSeconds", "stepSeconds")}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results", required=True, help="folder written by run.sh")
@@ -108,6 +120,19 @@ def main():
               f"| {r['accuracy']:.4f} | {ratio} |")
 
     print()
+    measured_floor = floor(args.results)
+    if measured_floor and args.model == "mlp":
+        print(f"BLAS floor (OpenBLAS alone on the MLP's products, mean of the runs before and after): "
+              f"epoch {measured_floor['epochSeconds']:.3f} s (step {measured_floor['stepSeconds'] * 1e6:.1f} µs × 1,875, "
+              f"one thread), predict 10k {fmt_seconds(measured_floor['predictSeconds'])} (all cores).")
+        print()
+        for r in rows:
+            if "steady" not in r:
+                continue
+            predict = (f", predict {r['predict'] / measured_floor['predictSeconds']:.2f}× the forward floor"
+                       if r.get("predict") else "")
+            print(f"- {r['label']}: epoch {r['steady'] / measured_floor['epochSeconds']:.2f}× the step floor × 1,875{predict}")
+        print()
     if tapestry:
         for r in rows:
             if r is tapestry or "steady" not in r:

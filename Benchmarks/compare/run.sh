@@ -78,6 +78,21 @@ run_timed() {
   fi
 }
 
+# The MLP's BLAS floor (Benchmarks/Floor): OpenBLAS alone on the MLP's own products, run
+# before and after the systems so that compare.py can print every figure beside it (the
+# host is noisy: ratios measured in the same minutes, not absolute times, are what compare).
+measure_floor() {
+  local cc
+  cc="$(command -v clang || command -v cc || true)"
+  [ -n "$cc" ] || { echo "no C compiler: the BLAS floor is skipped" >&2; return 0; }
+  if [ ! -x "$OUT/blas_floor" ]; then
+    "$cc" -O2 -I"$ROOT/Benchmarks/Floor/BLASFloor/include" -o "$OUT/blas_floor" \
+      "$ROOT/Benchmarks/Floor/blas_floor.c" "$ROOT/Benchmarks/Floor/BLASFloor/BLASFloor.c" -lopenblas || return 0
+  fi
+  "$OUT/blas_floor" --json > "$OUT/floor-$1.json" && echo "== BLAS floor ($1): $(cat "$OUT/floor-$1.json")"
+}
+measure_floor before
+
 if selected tapestry; then
   # Build first, untimed; then run the built binary directly (what `swift run -c release
   # fashion ...` runs), so that the peak RSS is the demo's and not SwiftPM's.
@@ -112,6 +127,8 @@ if selected torch || selected jax || selected keras; then
     run_timed "$s" "$VENV/bin/python" "$script" --epochs "$EPOCHS" --json "$OUT/$s.json"
   done
 fi
+
+measure_floor after
 
 echo
 python3 "$HERE/compare.py" --results "$OUT" --only "$ONLY" --model "$MODEL" | tee "$OUT/table.md"
