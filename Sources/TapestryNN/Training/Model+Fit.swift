@@ -127,6 +127,7 @@ extension Model {
                     let batchIndices = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
                     let inputs = data.inputs(at: batchIndices)
                     let batchTargets = targets.gathering(atIndices: Array(batchIndices))
+                    try checkFinite(inputs: inputs, targets: batchTargets, samples: batchIndices, operation: "fit")
                     let (loss, predictions, gradients) = try trainingStep(
                         inputs: inputs, targets: batchTargets, weights: weights?.gathering(atIndices: Array(batchIndices)),
                         parameters: parameters, loss: configuration.loss)
@@ -202,6 +203,7 @@ extension Model {
         let configuration = try requireConfiguration(for: "trainOnBatch")
         let outputShape = try validate(sampleShape: batch.sampleShape, operation: "trainOnBatch")
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
+        try checkFinite(inputs: batch.inputs, targets: targets, samples: Array(0..<batch.sampleCount)[...], operation: "trainOnBatch")
         let parameters = trainableParameters
         let (loss, _, gradients) = try LearningPhase.training {
             try trainingStep(inputs: batch.inputs, targets: targets, weights: nil, parameters: parameters, loss: configuration.loss)
