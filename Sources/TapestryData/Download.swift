@@ -105,7 +105,30 @@ public struct DatasetDownloader: Sendable, Equatable {
     }
 
     /// Streams `source` into `file`, waiting for it, and stops past `maximumByteCount` bytes.
+    ///
+    /// `http://` URLs are read from a socket no faster than the file is written, so the
+    /// transfer stops at the cap; `https://` goes through URLSession, whose delegate sees the
+    /// body only after URLSession has read it (the file still stops at the cap).
     func fetch(_ source: URL, into file: inout AtomicFile, maximumByteCount: Int, destination: URL) throws {
+        guard source.scheme?.lowercased() == "http" else {
+            return try fetchThroughURLSession(source, into: &file, maximumByteCount: maximumByteCount, destination: destination)
+        }
+        let get = PlainHTTPGet(requestTimeout: requestTimeout, resourceTimeout: resourceTimeout, limit: maximumByteCount)
+        do {
+            try get.fetch(source) { piece in try file.append(piece) }
+        } catch PlainHTTPGet.Failure.redirected(let secure) {
+            try fetchThroughURLSession(secure, into: &file, maximumByteCount: maximumByteCount, destination: destination)
+        } catch PlainHTTPGet.Failure.tooLarge(let reason) {
+            throw DatasetError.downloadRejected(file: destination.path, url: source.absoluteString, reason: reason)
+        } catch PlainHTTPGet.Failure.failed(let reason) {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
+        } catch {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: String(describing: error))
+        }
+    }
+
+    /// ``fetch(_:into:maximumByteCount:destination:)`` through URLSession.
+    private func fetchThroughURLSession(_ source: URL, into file: inout AtomicFile, maximumByteCount: Int, destination: URL) throws {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = requestTimeout
         configuration.timeoutIntervalForResource = resourceTimeout
@@ -114,7 +137,7 @@ public struct DatasetDownloader: Sendable, Equatable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         let session = URLSession(configuration: configuration, delegate: stream, delegateQueue: queue)
-        defer { session.finishTasksAndInvalidate() }
+        defer { session.invalidateAndCancel() }
 
         let task = session.dataTask(with: source)
         task.resume()
@@ -218,6 +241,12 @@ private final class DownloadStream: NSObject, URLSessionDataDelegate, @unchecked
         }
     }
 
+    /// Ends the transfer as too large after `received` bytes and cancels `task`.
+    func refuse(received: Int64, task: URLSessionTask) {
+        finish(.tooLarge("the server sent more than the \(limit) bytes the file can have; stopped after \(received)"))
+        task.cancel()
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard !hasEnded else { return }
         lock.lock()
@@ -225,11 +254,7 @@ private final class DownloadStream: NSObject, URLSessionDataDelegate, @unchecked
         let total = received
         if total <= limit { chunks.append(data) }
         lock.unlock()
-        guard total <= limit else {
-            finish(.tooLarge("the server sent more than the \(limit) bytes the file can have; stopped after \(total)"))
-            dataTask.cancel()
-            return
-        }
+        guard total <= limit else { return refuse(received: Int64(total), task: dataTask) }
         news.signal()
     }
 
