@@ -93,5 +93,8 @@ let package = Package(
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
         .executableTarget(
             name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzModelConfig"),
+        .executableTarget(
+            name: "FuzzTrainingState", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"],
+            path: "Tests/Fuzz/FuzzTrainingState"),
     ]
 )
