@@ -44,8 +44,11 @@ struct PlainHTTPGet {
         let port = url.port ?? 80
         var connection = try Connection(host: host, port: port, timeout: requestTimeout, deadline: deadline)
         defer { connection.close() }
-        var target = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { target += "?" + query }
+        // As sent: percent-encoded, with its trailing slash (`URL.path` decodes and drops it).
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: true)
+        var target = components?.percentEncodedPath ?? "/"
+        if target.isEmpty { target = "/" }
+        if let query = components?.percentEncodedQuery { target += "?" + query }
         let hostField = url.port.map { "\(host):\($0)" } ?? host
         try connection.send("GET \(target) HTTP/1.1\r\nHost: \(hostField)\r\nUser-Agent: Tapestry\r\n"
             + "Accept-Encoding: identity\r\nConnection: close\r\n\r\n")

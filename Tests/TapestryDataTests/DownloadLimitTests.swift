@@ -63,6 +63,27 @@ final class DownloadLimitTests: XCTestCase {
         XCTAssertFalse(try cacheContents(root).contains { $0.contains(AtomicFile.temporaryNameMarker) })
     }
 
+    func testARedirectIsFollowedAndTheBodyReadToItsLength() throws {
+        // python3 -m http.server answers a folder without its trailing slash with 301 to
+        // `/folder/`, then a listing with a Content-Length.
+        let root = try makeTemporaryDirectory(self)
+        let served = root.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served.appendingPathComponent("folder"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: served.appendingPathComponent("folder/inside.txt"))
+        let server = try LocalHTTPServer(serving: served, logDirectory: root)
+        defer { server.stop() }
+        let downloader = DatasetDownloader(baseURL: server.baseURL, requestTimeout: 10, resourceTimeout: 30)
+        let listing = try downloader.download("folder", into: root.appendingPathComponent("cache"), maximumByteCount: 1 << 16) { url, _ in
+            try String(contentsOf: url, encoding: .utf8)
+        }
+        XCTAssertTrue(listing.contains("inside.txt"), listing)
+        XCTAssertTrue(server.logText.contains("\"GET /folder HTTP/1.1\" 301"), server.logText)
+        XCTAssertThrowsError(try downloader.download("folder", into: root.appendingPathComponent("small"), maximumByteCount: 16) { _, _ in }) {
+            guard case let .downloadRejected(_, _, reason)? = $0 as? DatasetError else { return XCTFail("\($0)") }
+            XCTAssertTrue(reason.contains("announces"), reason)
+        }
+    }
+
     func testFashionMNISTCapsEachDownloadByTheOfficialFileSize() throws {
         // The official test labels decompress to 10,008 bytes: the endless server is cut off
         // after about that much, while Fashion-MNIST is being loaded.
