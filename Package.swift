@@ -62,16 +62,16 @@ let package = Package(
         .testTarget(name: "TapestryTests", dependencies: ["Tapestry"]),
         // Performs one misuse of the core API; ReleaseMessageTests runs its release build.
         .executableTarget(name: "misuse-probe", dependencies: ["Tapestry"], path: "Tests/Support/misuse-probe"),
-        .testTarget(name: "TapestryIOTests", dependencies: ["Tapestry", "TapestryIO"]),
+        .testTarget(name: "TapestryIOTests", dependencies: ["Tapestry", "TapestryIO", "TestSupport"]),
         // Reference/ holds the NumPy scripts and the JSON fixtures they write, read by path.
-        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN"], exclude: ["Reference"]),
+        .testTarget(name: "TapestryNNTests", dependencies: ["TapestryIO", "TapestryNN", "TestSupport"], exclude: ["Reference"]),
         .testTarget(
             name: "TapestryDataTests",
             dependencies: ["TapestryData", "TapestryIO", "CZlib", "TestSupport"]),
         // The tape-graph and README tests record real training steps of TapestryNN models.
         .testTarget(name: "TapestryVizTests", dependencies: ["TapestryViz", "TapestryIO", "Tapestry", "TapestryNN", "TapestryData"]),
 
-        // Test files (gzip, IDX) shared by the data and reliability tests.
+        // Test files (gzip, IDX, FIFOs and devices) shared by the test targets.
         .target(name: "TestSupport", dependencies: ["CZlib"], path: "Tests/Support/TestSupport"),
 
         // Reliability: a child process killed mid-save, and the fashion command's failures.
@@ -108,5 +108,8 @@ let package = Package(
         .executableTarget(name: "FuzzDOT", dependencies: ["FuzzSupport", "TapestryViz"], path: "Tests/Fuzz/FuzzDOT"),
         .executableTarget(
             name: "FuzzModelConfig", dependencies: ["FuzzSupport", "Tapestry", "TapestryNN"], path: "Tests/Fuzz/FuzzModelConfig"),
+        .executableTarget(
+            name: "FuzzTrainingState", dependencies: ["FuzzSupport", "Tapestry", "TapestryIO", "TapestryNN"],
+            path: "Tests/Fuzz/FuzzTrainingState"),
     ]
 )

@@ -52,17 +52,22 @@ public struct DatasetDownloader: Sendable, Equatable {
 
     /// Downloads `fileName` into `directory`, verifies it, and moves it into place.
     ///
-    /// The directory is created if needed. `verify` is called on the complete temporary file
-    /// (in `directory`, under a hidden name) with the file's URL for naming it in errors; if it
-    /// throws, the temporary file is deleted and ``DatasetError/downloadRejected(file:url:reason:)``
-    /// is thrown. Otherwise the file is renamed to `directory/fileName`, replacing any file there,
-    /// and what `verify` returned is returned.
+    /// The directory is created if needed. The body is streamed into the temporary file as it
+    /// arrives, and the transfer stops as soon as the server announces or sends more than
+    /// `maximumByteCount` bytes (an endless or oversized answer costs at most that much disk).
+    /// `verify` is called on the complete temporary file (in `directory`, under a hidden name)
+    /// with the file's URL for naming it in errors; if it throws, the temporary file is deleted
+    /// and ``DatasetError/downloadRejected(file:url:reason:)`` is thrown. Otherwise the file is
+    /// renamed to `directory/fileName`, replacing any file there, and what `verify` returned is
+    /// returned.
     ///
     /// - Throws: ``DatasetError/downloadFailed(url:reason:)`` when the file cannot be fetched or
-    ///   stored, ``DatasetError/downloadRejected(file:url:reason:)`` when it fails verification.
+    ///   stored, ``DatasetError/downloadRejected(file:url:reason:)`` when it is larger than
+    ///   `maximumByteCount` or fails verification.
     public func download<Verified>(
         _ fileName: String,
         into directory: URL,
+        maximumByteCount: Int = .max,
         verify: (_ file: URL, _ name: String) throws -> Verified
     ) throws -> Verified {
         let source = url(for: fileName)
@@ -82,7 +87,7 @@ public struct DatasetDownloader: Sendable, Equatable {
             throw DatasetError.downloadFailed(url: source.absoluteString, reason: error.description)
         }
 
-        try fetch(source, into: &file)
+        try fetch(source, into: &file, maximumByteCount: maximumByteCount, destination: destination)
 
         let verified: Verified
         do {
@@ -99,118 +104,161 @@ public struct DatasetDownloader: Sendable, Equatable {
         return verified
     }
 
-    /// Fetches `source` and appends it to `file`, waiting for it.
-    func fetch(_ source: URL, into file: inout AtomicFile) throws {
+    /// Streams `source` into `file`, waiting for it, and stops past `maximumByteCount` bytes.
+    ///
+    /// `http://` URLs are read from a socket no faster than the file is written, so the
+    /// transfer stops at the cap; `https://` goes through URLSession, whose delegate sees the
+    /// body only after URLSession has read it (the file still stops at the cap).
+    func fetch(_ source: URL, into file: inout AtomicFile, maximumByteCount: Int, destination: URL) throws {
+        guard source.scheme?.lowercased() == "http" else {
+            return try fetchThroughURLSession(source, into: &file, maximumByteCount: maximumByteCount, destination: destination)
+        }
+        let get = PlainHTTPGet(requestTimeout: requestTimeout, resourceTimeout: resourceTimeout, limit: maximumByteCount)
+        do {
+            try get.fetch(source) { piece in try file.append(piece) }
+        } catch PlainHTTPGet.Failure.redirected(let secure) {
+            try fetchThroughURLSession(secure, into: &file, maximumByteCount: maximumByteCount, destination: destination)
+        } catch PlainHTTPGet.Failure.tooLarge(let reason) {
+            throw DatasetError.downloadRejected(file: destination.path, url: source.absoluteString, reason: reason)
+        } catch PlainHTTPGet.Failure.failed(let reason) {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
+        } catch {
+            throw DatasetError.downloadFailed(url: source.absoluteString, reason: String(describing: error))
+        }
+    }
+
+    /// ``fetch(_:into:maximumByteCount:destination:)`` through URLSession.
+    private func fetchThroughURLSession(_ source: URL, into file: inout AtomicFile, maximumByteCount: Int, destination: URL) throws {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = requestTimeout
         configuration.timeoutIntervalForResource = resourceTimeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
+        let stream = DownloadStream(limit: maximumByteCount)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        let session = URLSession(configuration: configuration, delegate: stream, delegateQueue: queue)
+        defer { session.invalidateAndCancel() }
 
-        let outcome = DownloadOutcome()
-        let task = session.downloadTask(with: source) { location, response, error in
-            // The temporary `location` disappears when this handler returns: open it now (an
-            // open descriptor keeps the bytes readable after the file is removed).
-            outcome.finish(Self.settle(location: location, response: response, error: error))
-        }
+        let task = session.dataTask(with: source)
         task.resume()
-        // URLSession enforces `resourceTimeout`; the extra margin only guards against a lost callback.
-        guard outcome.wait(seconds: resourceTimeout + 10) else {
-            task.cancel()
-            outcome.finish(.failed("no answer"))  // a late answer's file is closed, not leaked
-            throw DatasetError.downloadFailed(
-                url: source.absoluteString, reason: "no answer within \(Int(resourceTimeout)) s")
-        }
-        switch outcome.result {
-        case .downloaded(let descriptor):
-            defer { _ = close(descriptor) }
-            if let reason = Self.copy(from: descriptor, to: &file) {
-                throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
-            }
-        case .failed(let reason):
-            throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
-        case nil:
-            throw DatasetError.downloadFailed(url: source.absoluteString, reason: "no answer")
-        }
-    }
-
-    /// Checks how a download task ended and opens its file for reading.
-    private static func settle(location: URL?, response: URLResponse?, error: (any Error)?) -> DownloadOutcome.Settled {
-        if let error {
-            return .failed(error.localizedDescription)
-        }
-        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            return .failed("HTTP status \(http.statusCode)")
-        }
-        guard let location else { return .failed("the server sent no file") }
-        let descriptor = open(location.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            return .failed("cannot open the download at \(location.path): \(String(cString: strerror(errno)))")
-        }
-        return .downloaded(descriptor)
-    }
-
-    /// Appends everything readable from `descriptor` to `file`.
-    ///
-    /// - Returns: `nil` on success, otherwise why it failed.
-    private static func copy(from descriptor: Int32, to file: inout AtomicFile) -> String? {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // URLSession enforces `resourceTimeout`; the deadline only guards against a lost callback.
+        let deadline = DispatchTime.now() + resourceTimeout + 10
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return "cannot read the downloaded file: \(String(cString: strerror(errno)))"
+            guard stream.waitForNews(until: deadline) else {
+                task.cancel()
+                throw DatasetError.downloadFailed(
+                    url: source.absoluteString, reason: "no answer within \(Int(resourceTimeout)) s")
             }
-            if count == 0 { return nil }
-            do {
-                try buffer.withUnsafeBytes { raw in
-                    try file.append(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            let news = stream.take()
+            for chunk in news.chunks {
+                do {
+                    try file.append(contentsOf: chunk)
+                } catch {
+                    task.cancel()
+                    throw DatasetError.downloadFailed(url: source.absoluteString, reason: error.description)
                 }
-            } catch {
-                return String(describing: error)
+            }
+            switch news.end {
+            case nil: continue
+            case .finished: return
+            case .failed(let reason):
+                throw DatasetError.downloadFailed(url: source.absoluteString, reason: reason)
+            case .tooLarge(let reason):
+                throw DatasetError.downloadRejected(file: destination.path, url: source.absoluteString, reason: reason)
             }
         }
     }
 }
 
-/// The result of one download, handed from URLSession's queue to the waiting thread.
-private final class DownloadOutcome: @unchecked Sendable {
-    // @unchecked: `settled` is only touched under `lock`; `done` is a semaphore.
+/// One transfer's body, handed chunk by chunk from URLSession's delegate queue to the waiting
+/// thread, which writes it; the transfer is cancelled as soon as it goes past `limit` bytes.
+private final class DownloadStream: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // @unchecked: `chunks`, `received` and `end` are only touched under `lock`; `news` is a semaphore.
     private let lock = NSLock()
-    private let done = DispatchSemaphore(value: 0)
-    private var settled: Settled?
+    private let news = DispatchSemaphore(value: 0)
+    private var chunks: [Data] = []
+    private var received = 0
+    private var end: End?
+    let limit: Int
 
-    /// How a download ended.
-    enum Settled {
-        /// The downloaded file, open for reading.
-        case downloaded(Int32)
+    /// How a transfer ended.
+    enum End {
+        /// The whole body arrived.
+        case finished
+        /// The server announced or sent more than the limit.
+        case tooLarge(String)
         /// Why it failed.
         case failed(String)
     }
 
-    /// Records the first result and wakes the waiter; a later one's file is closed.
-    func finish(_ result: Settled) {
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Waits until a chunk or the end arrives; `false` if nothing came by `deadline`. (One
+    /// signal per chunk: a wait after ``take()`` took several may return at once with nothing.)
+    func waitForNews(until deadline: DispatchTime) -> Bool {
+        news.wait(timeout: deadline) == .success
+    }
+
+    /// The chunks received since the last call, and the end if it came.
+    func take() -> (chunks: [Data], end: End?) {
         lock.lock()
-        let first = settled == nil
-        if first { settled = result }
+        defer { lock.unlock() }
+        let taken = chunks
+        chunks = []
+        return (taken, end)
+    }
+
+    /// Records the first end; later ones (the cancellation that follows a refusal) are ignored.
+    private func finish(_ result: End) {
+        lock.lock()
+        let first = end == nil
+        if first { end = result }
         lock.unlock()
-        if first {
-            done.signal()
-        } else if case .downloaded(let descriptor) = result {
-            _ = close(descriptor)
+        if first { news.signal() }
+    }
+
+    private var hasEnded: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return end != nil
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+            finish(.failed("HTTP status \(http.statusCode)"))
+            completionHandler(.cancel)
+        } else if response.expectedContentLength > Int64(limit) {
+            finish(.tooLarge("the server announces \(response.expectedContentLength) bytes, more than the"
+                + " \(limit) the file can have; nothing was downloaded"))
+            completionHandler(.cancel)
+        } else {
+            completionHandler(.allow)
         }
     }
 
-    /// Waits for ``finish(_:)``; returns `false` if it did not come within `seconds`.
-    func wait(seconds: TimeInterval) -> Bool {
-        done.wait(timeout: .now() + seconds) == .success
+    /// Ends the transfer as too large after `received` bytes and cancels `task`.
+    func refuse(received: Int64, task: URLSessionTask) {
+        finish(.tooLarge("the server sent more than the \(limit) bytes the file can have; stopped after \(received)"))
+        task.cancel()
     }
 
-    /// The first result recorded, or `nil` if none has come.
-    var result: Settled? {
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        guard !hasEnded else { return }
         lock.lock()
-        defer { lock.unlock() }
-        return settled
+        received += data.count
+        let total = received
+        if total <= limit { chunks.append(data) }
+        lock.unlock()
+        guard total <= limit else { return refuse(received: Int64(total), task: dataTask) }
+        news.signal()
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        finish(error.map { .failed($0.localizedDescription) } ?? .finished)
     }
 }

@@ -160,7 +160,8 @@ public struct FashionMNIST: Sendable {
         var arrays: [File: IDXArray] = [:]
         for file in File.allCases where missing.contains(file.fileName) {
             do {
-                arrays[file] = try downloader.download(file.fileName, into: cache) { url, name in
+                let cap = downloadByteLimit(for: file, options: options)
+                arrays[file] = try downloader.download(file.fileName, into: cache, maximumByteCount: cap) { url, name in
                     try decode(file, at: url, name: name, options: options)
                 }
             } catch let DatasetError.downloadFailed(url, reason) {
@@ -201,19 +202,32 @@ public struct FashionMNIST: Sendable {
         self.origin = origin
     }
 
+    /// The largest decompressed size accepted for `file`: the official payload's size when
+    /// the official digest is expected (a header claiming more is refused before anything is
+    /// allocated, not after the checksum fails), else `options.maximumDecompressedBytes`.
+    private static func decompressedByteLimit(for file: File, options: LoadOptions) -> Int {
+        if case let .sha256(table) = options.verification, table[file]?.lowercased() == file.payloadSHA256 {
+            return min(options.maximumDecompressedBytes, file.payloadByteCount)
+        }
+        return options.maximumDecompressedBytes
+    }
+
+    /// The largest `.gz` file downloaded for `file`: its decompressed limit plus deflate's
+    /// worst-case growth (5 bytes per stored block of at most 65,535 bytes) and room for
+    /// gzip's header and a file name. A server sending more is stopped there.
+    static func downloadByteLimit(for file: File, options: LoadOptions) -> Int {
+        let payload = decompressedByteLimit(for: file, options: options)
+        let (limit, overflow) = payload.addingReportingOverflow(payload / 8192 + 4096)
+        return overflow ? .max : limit
+    }
+
     /// Decodes and verifies one file.
     private static func decode(_ file: File, at url: URL, name: String, options: LoadOptions) throws -> IDXArray {
         var expectedDigest: String?
-        var limit = options.maximumDecompressedBytes
-        if case let .sha256(table) = options.verification {
-            expectedDigest = table[file]?.lowercased()
-            // The official payloads have known sizes: a header claiming more is refused before
-            // anything is allocated, not after the checksum fails.
-            if table[file]?.lowercased() == file.payloadSHA256 { limit = min(limit, file.payloadByteCount) }
-        }
+        if case let .sha256(table) = options.verification { expectedDigest = table[file]?.lowercased() }
         let decoded = try IDX.read(
             gzipFile: url, name: name, expectedMagic: file.magic,
-            maximumDecompressedBytes: limit,
+            maximumDecompressedBytes: decompressedByteLimit(for: file, options: options),
             computeSHA256: expectedDigest != nil)
         if let expectedDigest, let actual = decoded.sha256, actual != expectedDigest {
             throw DatasetError.checksumMismatch(file: name, expected: expectedDigest, actual: actual)

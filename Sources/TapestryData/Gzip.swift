@@ -49,9 +49,8 @@ final class GzipFileReader {
         do {
             opened = try RegularFile.openForReading(atPath: url.path)
         } catch {
-            // As before for folders ("not a regular file"); a FIFO or device says what it is.
-            throw DatasetError.unreadable(
-                file: name, reason: error.fileType == S_IFDIR ? "not a regular file" : error.code == nil ? "is " + error.reason : error.reason)
+            // A folder, FIFO or device says what it is: "is a FIFO (named pipe), not a regular file".
+            throw DatasetError.unreadable(file: name, reason: error.code == nil ? "is " + error.reason : error.reason)
         }
         descriptor = opened.descriptor
         compressedSize = opened.size

@@ -149,6 +149,8 @@ func readNumPyFile(at url: URL) throws(NumPyError) -> [UInt8] {
         switch error.reason {
         case .fileSystem(let operation, _, let code):
             throw NumPyError(source: error.source, reason: .fileSystem(operation: operation, code: code))
+        case .unreadable(_, let reason):
+            throw NumPyError(source: error.source, reason: .unreadable(reason: reason))
         default:
             throw NumPyError(source: error.source, reason: .notAFileURL)
         }

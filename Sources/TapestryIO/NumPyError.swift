@@ -39,6 +39,9 @@ public struct NumPyError: Error, CustomStringConvertible, Equatable, Sendable {
         case notAFileURL
         /// The data is too large for the format written.
         case tooLarge(detail: String)
+        /// The path names something that cannot be read as a file: a FIFO, a device, a
+        /// folder, or a file that kept growing while it was read; why.
+        case unreadable(reason: String)
     }
 
     /// The file the error is about (its path), or `<memory>` for in-memory bytes.
@@ -99,6 +102,8 @@ public struct NumPyError: Error, CustomStringConvertible, Equatable, Sendable {
             return "not a file URL"
         case .tooLarge(let detail):
             return detail
+        case .unreadable(let reason):
+            return "cannot read the file: \(reason)"
         }
     }
 }

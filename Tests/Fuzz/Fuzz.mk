@@ -1,5 +1,5 @@
 # Tests/Fuzz/Fuzz.mk: libFuzzer harnesses for every reader of outside bytes (IDX, gzip,
-# safetensors, JSON, .npy/.npz, model configs) and for the DOT escapers. Included from the top Makefile, which defines SWIFT.
+# safetensors, JSON, .npy/.npz, model configs, training states) and for the DOT escapers. Included from the top Makefile, which defines SWIFT.
 #
 #   make fuzz              builds each harness with -sanitize=fuzzer,address into .build-fuzz and
 #                          runs each for FUZZ_SECONDS (60 by default), one after another; new
@@ -13,7 +13,7 @@
 # More libFuzzer flags: FUZZ_OPTIONS="-jobs=2". Reproduce a crash:
 # `.build-fuzz/release/<target> <crash-file>`, or without sanitizers `.build/debug/<target> <crash-file>`.
 
-FUZZ_TARGETS ?= FuzzIDX FuzzGzip FuzzSafeTensors FuzzJSON FuzzDOT FuzzNumPy FuzzModelConfig
+FUZZ_TARGETS ?= FuzzIDX FuzzGzip FuzzSafeTensors FuzzJSON FuzzDOT FuzzNumPy FuzzModelConfig FuzzTrainingState
 FUZZ_SECONDS ?= 60
 FUZZ_RSS_MB ?= 2048
 FUZZ_OPTIONS ?=
@@ -37,6 +37,7 @@ FUZZ_OPTIONS_FuzzSafeTensors := -max_len=4096
 FUZZ_OPTIONS_FuzzJSON := -max_len=4096
 FUZZ_OPTIONS_FuzzNumPy := -max_len=4096
 FUZZ_OPTIONS_FuzzModelConfig := -max_len=4096
+FUZZ_OPTIONS_FuzzTrainingState := -max_len=8192
 FUZZ_OPTIONS_FuzzDOT := -max_len=256 -detect_leaks=0
 FUZZ_ENV_FuzzDOT := ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=32
 

@@ -40,3 +40,32 @@ final class HostileInputTests: XCTestCase {
         }
     }
 }
+
+/// Every kind of non-regular file, in place of each dataset file, read through each reader.
+final class NonRegularDatasetFileTests: XCTestCase {
+    func testIDXReaderRefusesEveryKind() throws {
+        let folder = try makeTemporaryDirectory(self)
+        for input in try nonRegularFiles(in: folder, named: "t10k-labels-idx1-ubyte.gz") {
+            assertRefusedQuickly(input, { _ = try IDX.read(gzipFile: input.url, name: input.url.path) }) { error in
+                XCTAssertTrue("\(error)".contains(input.url.path), "\(input): \(error)")
+                XCTAssertTrue("\(error)".contains(input.kind), "\(input): \(error)")
+            }
+        }
+    }
+
+    func testFashionMNISTRefusesEveryKindInTheDataFolder() throws {
+        let folder = try makeTemporaryDirectory(self)
+        for file in FashionMNIST.File.allCases {
+            for input in try nonRegularFiles(in: folder.appendingPathComponent(file.rawValue), named: file.fileName,
+                                             devicesThemselves: false) {
+                let directory = input.url.deletingLastPathComponent()
+                try SyntheticFashionMNIST().write(to: directory, only: FashionMNIST.File.allCases.filter { $0 != file })
+                let options = FashionMNIST.LoadOptions(verification: .none, download: .never)
+                assertRefusedQuickly(input, { _ = try FashionMNIST.load(exactlyFrom: directory, options: options) }) { error in
+                    XCTAssertTrue("\(error)".contains(input.url.path), "\(input): \(error)")
+                    XCTAssertTrue("\(error)".contains(input.kind), "\(input): \(error)")
+                }
+            }
+        }
+    }
+}

@@ -285,7 +285,7 @@ final class IDXTests: XCTestCase {
             return XCTFail("expected unreadable")
         }
         XCTAssertTrue(reason.contains("No such file"), reason)
-        guard case .unreadable(directory.path, "not a regular file")? = datasetError({ try IDX.read(gzipFile: directory) }) else {
+        guard case .unreadable(directory.path, "is a directory, not a regular file")? = datasetError({ try IDX.read(gzipFile: directory) }) else {
             return XCTFail("expected unreadable for a directory")
         }
     }

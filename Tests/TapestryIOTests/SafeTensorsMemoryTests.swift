@@ -1,5 +1,7 @@
-// SafeTensorsMemoryTests.swift: decoding a large header keeps its promise of memory bounded by the
-// input's size. (A 90 MB header once took 1.7 GB: the parser built a boxed tree of every JSON value.)
+// SafeTensorsMemoryTests.swift: decoding a large header keeps its documented bound: at most about
+// 4 × the header's size added (3.6 × measured on a 90 MB header of 900,000 one-byte tensors, the
+// worst case: one dictionary slot, name and shape per ~100 header bytes). A 90 MB header once took
+// 1.7 GB: the parser built a boxed tree of every JSON value.
 
 import Foundation
 import TapestryIO
@@ -28,7 +30,8 @@ final class SafeTensorsMemoryTests: XCTestCase {
     }
 
     func testDecodingALargeHeaderGrowsMemoryByASmallMultipleOfIt() throws {
-        let count = 200_000
+        // SAFETENSORS_MEMORY_TENSORS=900000 measures a 90 MB header (the format's limit is 100 MB).
+        let count = ProcessInfo.processInfo.environment["SAFETENSORS_MEMORY_TENSORS"].flatMap(Int.init) ?? 200_000
         let file = manyTensorFile(count: count)
         let headerSize = file.count - 8 - count
         XCTAssertGreaterThan(headerSize, 19_000_000)
@@ -45,7 +48,7 @@ final class SafeTensorsMemoryTests: XCTestCase {
         // ~100-byte header entry — is about 3 ×. The old tree parser needed about 19 ×.
         print("decoding a \(headerSize)-byte header grew the peak resident size by \(growth) bytes"
             + " (\(String(format: "%.2f", Double(growth) / Double(headerSize))) × the header)")
-        XCTAssertLessThan(growth, 5 * headerSize, "the peak grew by \(growth) bytes for a \(headerSize)-byte header")
+        XCTAssertLessThan(growth, 4 * headerSize + (8 << 20), "the peak grew by \(growth) bytes for a \(headerSize)-byte header")
     }
 
     func testParsingALargeDocumentGrowsMemoryByAboutTheTape() throws {

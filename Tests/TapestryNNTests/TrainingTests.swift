@@ -113,6 +113,7 @@ final class TrainingTests: XCTestCase {
     func testTerminateOnNaNKeepsTheLastGoodWeights() throws {
         let model = Self.spiralModel()
         model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true))
+        model.checksInputsAreFinite = false  // NaN inputs on purpose: TerminateOnNaN is under test
         let before = model.parameters.map(\.value)
         let x = Tensor<Float>(repeating: .nan, shape: [64, 2]), y = Tensor<Float>(zeros: [64])
         let history = try model.fit(x, y, epochs: 3, callbacks: [TerminateOnNaN()], verbose: 0)
@@ -155,6 +156,7 @@ final class AnomalyDetectionTests: XCTestCase {
         let model = TrainingTests.spiralModel()
         model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true))
         model.detectsAnomalies = true
+        model.checksInputsAreFinite = false  // an infinite input on purpose: the anomaly detector is under test
         let before = model.parameters.map(\.value)
         var x = Tensor<Float>(zeros: [32, 2])
         x[5, 1] = .infinity     // ∞ · 0 weights → NaN in the first layer's linear op

@@ -98,6 +98,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same step without the NaN/infinity scan of the batch (Model.checksInputsAreFinite):
+    // the difference from "train step (batch 32)" is what the scan costs a step.
+    Benchmark("train step (batch 32), finite check off",
+              configuration: .init(metrics: metrics, warmupIterations: 50, maxIterations: 2000)) { benchmark in
+        let data = try fashionData()
+        let model = fashionModel()
+        model.checksInputsAreFinite = false
+        let batches = (0..<50).map { data.train.batch(at: Array(($0 * 32)..<($0 * 32 + 32))[...]) }
+        var next = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let batch = batches[next % batches.count]
+            next += 1
+            blackHole(try model.trainOnBatch(batch.inputs, batch.targets))
+        }
+    }
+
     Benchmark("one epoch (60,000 images, batch 32)",
               configuration: .init(metrics: metrics, warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5)) { benchmark in
         let data = try fashionData()

@@ -40,6 +40,12 @@ open class Model<Scalar: TensorScalar>: Layer, ModelDescribing {
     /// every intermediate tensor.
     public var detectsAnomalies = false
 
+    /// When true (the default), `fit`, `evaluate` and `predict` check every batch's inputs
+    /// (and float targets) for NaN and infinity as it is gathered, and throw
+    /// `ModelError.nonFiniteData` naming the sample instead of training to NaN weights. The
+    /// check is one vectorised pass over each batch; turn it off for data known to be clean.
+    public var checksInputsAreFinite = true
+
     /// Creates a model; without a name, the class name in snake case (`TwoTower` →
     /// `two_tower`).
     public init(name: String? = nil, inputShape: [Int]? = nil) {

@@ -28,6 +28,10 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case cycle(path: [String])
     /// A whole-model file or configuration that cannot be read: the source and why.
     case invalidModelFile(source: String, reason: String)
+    /// A NaN or infinity in the data `fit`, `evaluate` or `predict` was given (see
+    /// `Model.checksInputsAreFinite`): the operation, `input` or `target`, the sample (in the
+    /// dataset's numbering), the element within the sample and the value.
+    case nonFiniteData(operation: String, part: String, sample: Int, element: Int, value: String)
 
     /// A one-line explanation.
     public var description: String {
@@ -56,6 +60,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "the graph has a cycle: \(path.joined(separator: " → "))"
         case .invalidModelFile(let source, let reason):
             "\(source): \(reason)"
+        case .nonFiniteData(let operation, let part, let sample, let element, let value):
+            "\(operation): the \(part) of sample \(sample) holds \(value) (element \(element) of the sample);"
+                + " fix the data, or set checksInputsAreFinite = false to use it as it is"
         }
     }
 }

@@ -60,7 +60,9 @@ extension Model {
         for start in stride(from: 0, to: set.indices.count, by: batchSize) {
             let batchIndices = set.indices[start..<min(start + batchSize, set.indices.count)]
             let targets = set.targets.gathering(atIndices: Array(batchIndices))
-            let predictions = self(set.source.inputs(at: batchIndices).detached())
+            let inputs = set.source.inputs(at: batchIndices)
+            try checkFinite(inputs: inputs, targets: targets, samples: batchIndices, operation: "evaluate")
+            let predictions = self(inputs.detached())
             let loss = configuration.loss(predictions: predictions, targets: targets)
             lossMean.add(total: Double(loss.scalar) * Double(batchIndices.count), count: batchIndices.count)
             for metric in configuration.metrics { metric.update(predictions: predictions, targets: targets) }
@@ -96,7 +98,10 @@ extension Model {
         let count = data.sampleCount
         for start in stride(from: 0, to: count, by: batchSize) {
             let end = min(start + batchSize, count)
-            let predictions = self(data.inputs(at: Array(start..<end)[...]).detached())
+            let samples = Array(start..<end)[...]
+            let inputs = data.inputs(at: samples)
+            try checkFinite(inputs: inputs, targets: nil, samples: samples, operation: "predict")
+            let predictions = self(inputs.detached())
             guard predictions.scalarCount == (end - start) * sampleSize else {
                 throw ModelError.incompatibleInputShape(
                     layer: name, expected: "outputs of \(sampleSize) scalars per sample", got: predictions.shape)

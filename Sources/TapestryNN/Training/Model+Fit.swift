@@ -131,6 +131,7 @@ extension Model {
                     let batchIndices = parallel?.group.shard(of: globalBatch) ?? globalBatch
                     let inputs = data.inputs(at: batchIndices)
                     let batchTargets = targets.gathering(atIndices: Array(batchIndices))
+                    try checkFinite(inputs: inputs, targets: batchTargets, samples: batchIndices, operation: "fit")
                     let batchWeights = weights?.gathering(atIndices: Array(batchIndices))
                     let (loss, predictions, gradients) = try parallel?.trainingStep(
                         of: self, inputs: inputs, targets: batchTargets, weights: batchWeights, parameters: parameters,
@@ -211,6 +212,7 @@ extension Model {
         let configuration = try requireConfiguration(for: "trainOnBatch")
         let outputShape = try validate(sampleShape: batch.sampleShape, operation: "trainOnBatch")
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
+        try checkFinite(inputs: batch.inputs, targets: targets, samples: Array(0..<batch.sampleCount)[...], operation: "trainOnBatch")
         let parameters = trainableParameters
         let (loss, _, gradients) = try LearningPhase.training {
             try trainingStep(inputs: batch.inputs, targets: targets, weights: nil, parameters: parameters, loss: configuration.loss)
