@@ -65,7 +65,7 @@ final class EndlessHTTPServer {
         log = directory.appendingPathComponent("endless-\(port).log")
         let scriptURL = directory.appendingPathComponent("endless-\(port).py")
         try Self.script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptURL.path, String(port), log.path, String(announcedLength), chunked ? "chunked" : "plain"]
