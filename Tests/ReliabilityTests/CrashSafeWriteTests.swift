@@ -73,7 +73,7 @@ final class CrashSafeWriteTests: XCTestCase {
                 return parts.count == 3 && parts[0] == "saved" ? Int(parts[1]) : nil
             }
             let lastSaved = try XCTUnwrap(saved.last)
-            let generation = try wholeGeneration(at: target)
+            let generation = try wholeGeneration(at: target, megabytes: Self.megabytes)
             XCTAssertTrue(
                 generation == lastSaved || generation == lastSaved + 1,
                 "round \(round): the file holds generation \(generation), last saved \(lastSaved)")
@@ -127,53 +127,4 @@ final class CrashSafeWriteTests: XCTestCase {
         }
     }
 
-    // MARK: Helpers
-
-    /// The hidden temporary files `AtomicFile` makes for `target`: `.<name>.tapestry-tmp-XXXXXX`.
-    private func temporaryFiles(in folder: URL, next target: URL) -> [URL] {
-        let prefix = "." + target.lastPathComponent + AtomicFile.temporaryNameMarker
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasPrefix(prefix) }.sorted()
-            .map { folder.appendingPathComponent($0) }
-    }
-
-    /// Polls until a temporary file for `target` exists.
-    private func waitForTemporaryFile(in folder: URL, next target: URL, timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !temporaryFiles(in: folder, next: target).isEmpty { return true }
-            usleep(200)
-        }
-        return false
-    }
-
-    /// Loads the checkpoint at `url` and checks it is one whole generation: metadata
-    /// `generation-<g>` and every weight equal to `g`.
-    ///
-    /// - Returns: `g`.
-    private func wholeGeneration(at url: URL) throws -> Int {
-        let checkpoint = try SafeTensors(contentsOf: url)
-        let model = try XCTUnwrap(checkpoint.metadata["model"])
-        let generation = try XCTUnwrap(Int(model.dropFirst("generation-".count)), "metadata model = \(model)")
-        XCTAssertEqual(checkpoint.entries.count, Self.megabytes / 4)
-        // The bytes of the largest tensor, every scalar equal to `generation`.
-        var expected = [UInt8](repeating: 0, count: 4 * 1024 * 1024)
-        expected.withUnsafeMutableBytes { raw in
-            for offset in stride(from: 0, to: raw.count, by: 4) {
-                raw.storeBytes(of: Float(generation).bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
-            }
-        }
-        var scalars = 0
-        for (name, entry) in checkpoint.entries {
-            XCTAssertEqual(entry.dtype, .float32, name)
-            let allEqual = entry.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress, raw.count <= expected.count else { return false }
-                return memcmp(base, expected, raw.count) == 0
-            }
-            XCTAssertTrue(allEqual, "tensor \(name) is not all \(generation)")
-            scalars += entry.scalarCount
-        }
-        XCTAssertEqual(scalars, (Self.megabytes / 4) * 1024 * 1024)
-        return generation
-    }
 }

@@ -56,7 +56,7 @@ final class SignalCleanupTests: XCTestCase {
                 return parts.count == 3 && parts[0] == "saved" ? Int(parts[1]) : nil
             }
             let lastSaved = try XCTUnwrap(saved.last)
-            let generation = try wholeGeneration(at: target)
+            let generation = try wholeGeneration(at: target, megabytes: Self.megabytes)
             XCTAssertTrue(generation == lastSaved || generation == lastSaved + 1,
                           "round \(round): the file holds generation \(generation), last saved \(lastSaved)")
         }
@@ -120,43 +120,5 @@ final class SignalCleanupTests: XCTestCase {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return Writer(process: process, lines: lines, output: output)
-    }
-
-    /// `AtomicFile`'s temporary files for `target`: `.<name>.tapestry-tmp-XXXXXX`.
-    private func temporaryFiles(in folder: URL, next target: URL) -> [URL] {
-        let prefix = AtomicFile.temporaryName(for: FileSystemPath(target.lastPathComponent)).string ?? ""
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasPrefix(prefix) }.sorted().map { folder.appendingPathComponent($0) }
-    }
-
-    private func waitForTemporaryFile(in folder: URL, next target: URL, timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !temporaryFiles(in: folder, next: target).isEmpty { return true }
-            usleep(200)
-        }
-        return false
-    }
-
-    /// The generation `g` of the checkpoint at `url`, checking it is whole: metadata
-    /// `generation-<g>` and every weight equal to `g`.
-    private func wholeGeneration(at url: URL) throws -> Int {
-        let checkpoint = try SafeTensors(contentsOf: url)
-        let model = try XCTUnwrap(checkpoint.metadata["model"])
-        let generation = try XCTUnwrap(Int(model.dropFirst("generation-".count)), "metadata model = \(model)")
-        XCTAssertEqual(checkpoint.entries.count, Self.megabytes / 4)
-        var expected = [UInt8](repeating: 0, count: 4 * 1024 * 1024)
-        expected.withUnsafeMutableBytes { raw in
-            for offset in stride(from: 0, to: raw.count, by: 4) {
-                raw.storeBytes(of: Float(generation).bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
-            }
-        }
-        for (name, entry) in checkpoint.entries {
-            let whole = entry.withUnsafeBytes { raw in
-                raw.count == expected.count && memcmp(raw.baseAddress!, expected, raw.count) == 0
-            }
-            XCTAssertTrue(whole, "tensor \(name) is not all \(generation)")
-        }
-        return generation
     }
 }
