@@ -36,11 +36,23 @@ func makeModel() -> Sequential<Float> {
     return model
 }
 
-/// Points `<backupFolder>/backup.safetensors` at the scratch file (a fit may have replaced the link).
-func linkBackupToScratch() {
+/// Writes the input as `<backupFolder>/backup.safetensors`, a regular file of its own: a fit
+/// resuming from it replaces it. (Not a link to the scratch file: that is `/proc/self/fd/N`
+/// of an unlinked file, and AtomicFile writes through links to their target, which here
+/// is a deleted file's "(deleted)" name.)
+func writeBackup(_ bytes: UnsafeRawBufferPointer) {
     try? FileManager.default.createDirectory(at: backupFolder, withIntermediateDirectories: true)
     unlink(backupPath)
-    require(symlink(scratch.url.path, backupPath) == 0, "cannot link the backup: \(String(cString: strerror(errno)))")
+    let fd = open(backupPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    require(fd >= 0, "cannot create the backup: \(String(cString: strerror(errno)))")
+    defer { close(fd) }
+    var written = 0
+    while written < bytes.count {
+        let result = write(fd, bytes.baseAddress.map { $0 + written }, bytes.count - written)
+        if result < 0 && errno == EINTR { continue }
+        require(result > 0, "cannot write the backup: \(String(cString: strerror(errno)))")
+        written += result
+    }
 }
 
 /// Checks a reader's error: one line, of the documented types, naming `path`.
@@ -57,7 +69,6 @@ func checkError(_ error: any Error, path: String) {
 }
 
 func fuzzBackup() {
-    linkBackupToScratch()
     let model = makeModel()
     let backup = BackupAndRestore<Float>(backupDirectory: backupFolder, deletesBackupOnEnd: false)
     let state: TrainingState<Float>?
@@ -111,7 +122,9 @@ func fuzzOptimizerState() {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    scratch.replaceContents(with: UnsafeRawBufferPointer(start: data, count: size))
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    scratch.replaceContents(with: bytes)
+    writeBackup(bytes)
     fuzzBackup()
     fuzzOptimizerState()
     return 0
