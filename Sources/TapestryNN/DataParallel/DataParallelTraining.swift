@@ -68,6 +68,11 @@ public final class DataParallelTraining<Scalar: TensorScalar>: Callback {
 
     /// One step on this rank's part of a global batch of `batchSize` samples: the whole
     /// batch's mean loss and gradients (identical on every rank), and this part's predictions.
+    ///
+    /// Specialised: unspecialised, its packing loops called a protocol witness per scalar
+    /// (1.2–1.5 ms a step for the MLP's 55,050 gradients, against 0.2 ms for the step).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func trainingStep(
         of model: Model<Scalar>, inputs: Tensor<Scalar>, targets: Targets<Scalar>, weights: Tensor<Scalar>?,
         parameters: [Parameter<Scalar>], loss: any Loss, batchSize: Int
