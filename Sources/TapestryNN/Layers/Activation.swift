@@ -57,6 +57,16 @@ public struct Activation: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is the identity.
     public var isLinear: Bool { if case .linear = function { true } else { false } }
 
+    /// How a planned training step applies this activation, or `nil` when it cannot (then
+    /// the model trains on the tape).
+    var planned: PlannedActivation? {
+        switch function {
+        case .linear: .linear
+        case .relu: .relu
+        default: nil
+        }
+    }
+
     /// Applies the activation.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -88,4 +98,12 @@ public struct Activation: Sendable, Hashable, CustomStringConvertible {
 public protocol ActivationFunction: Sendable {
     /// Applies the function to a batch.
     func callAsFunction<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar>
+}
+
+/// An activation a planned training step applies in place on a layer's output buffer.
+enum PlannedActivation: Sendable {
+    /// The identity.
+    case linear
+    /// `max(x, 0)`, its pullback masked by the output.
+    case relu
 }

@@ -32,3 +32,10 @@ public final class Softmax<Scalar: TensorScalar>: Layer {
     /// The input's shape.
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
 }
+
+extension ReLU: PlannableLayer {
+    /// A plan applying `max(x, 0)` into a buffer of its own.
+    public func makeStepPlan(sampleShape: [Int], maximumBatchSize: Int) -> (any LayerStepPlan<Scalar>)? {
+        ReLUStepPlan(sampleShape: sampleShape, maximumBatchSize: maximumBatchSize)
+    }
+}

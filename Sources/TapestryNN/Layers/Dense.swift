@@ -64,3 +64,12 @@ public final class Dense<Scalar: TensorScalar>: Layer {
         bias.value = Tensor(zeros: bias.value.shape)
     }
 }
+
+extension Dense: PlannableLayer {
+    /// A plan for `[inputSize]` samples with a linear or ReLU activation; `nil` for other
+    /// activations or shapes (the tape is used then).
+    public func makeStepPlan(sampleShape: [Int], maximumBatchSize: Int) -> (any LayerStepPlan<Scalar>)? {
+        guard sampleShape == [inputSize], let planned = activation.planned else { return nil }
+        return DenseStepPlan(layer: self, activation: planned, maximumBatchSize: maximumBatchSize)
+    }
+}

@@ -16,3 +16,10 @@ public final class Flatten<Scalar: TensorScalar>: Layer {
     /// The product of the sample's dimensions.
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { [shape.reduce(1, *)] }
 }
+
+extension Flatten: PlannableLayer {
+    /// A plan that hands the buffers on: flattening moves no scalar.
+    public func makeStepPlan(sampleShape: [Int], maximumBatchSize: Int) -> (any LayerStepPlan<Scalar>)? {
+        ReshapingStepPlan(outputSampleShape: [sampleShape.reduce(1, *)])
+    }
+}

@@ -50,3 +50,11 @@ public final class Reshape<Scalar: TensorScalar>: Layer {
         return resolved
     }
 }
+
+extension Reshape: PlannableLayer {
+    /// A plan that hands the buffers on, or `nil` when the shape does not fit.
+    public func makeStepPlan(sampleShape: [Int], maximumBatchSize: Int) -> (any LayerStepPlan<Scalar>)? {
+        guard let shape = try? outputShape(forInputShape: sampleShape) else { return nil }
+        return ReshapingStepPlan(outputSampleShape: shape)
+    }
+}

@@ -223,3 +223,26 @@ func classLabels<Scalar: TensorScalar>(_ targets: Targets<Scalar>, classCount: I
     }
     return labels
 }
+
+extension SparseCategoricalCrossentropy: PlannableLoss {
+    /// The fused softmax cross-entropy (logits) or the clipped cross-entropy
+    /// (probabilities); a smoothed loss trains on the tape.
+    var plannedLoss: PlannedLoss? {
+        guard labelSmoothing == 0 else { return nil }
+        return fromLogits ? .sparseSoftmaxCrossEntropy : .sparseCrossEntropy
+    }
+}
+
+extension CategoricalCrossentropy: PlannableLoss {
+    /// Softmax cross-entropy (logits) or the clipped cross-entropy (probabilities); a
+    /// smoothed loss trains on the tape.
+    var plannedLoss: PlannedLoss? {
+        guard labelSmoothing == 0 else { return nil }
+        return fromLogits ? .softmaxCrossEntropy : .crossEntropy
+    }
+}
+
+extension MeanSquaredError: PlannableLoss {
+    /// The mean squared difference.
+    var plannedLoss: PlannedLoss? { .meanSquaredError }
+}

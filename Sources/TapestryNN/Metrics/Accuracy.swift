@@ -14,6 +14,15 @@ public final class SparseCategoricalAccuracy: MeanMetric {
         }
         add(total: Double(matches(predictions.argmax(alongAxis: -1), labels)), count: predictions.shape.first ?? 0)
     }
+
+    /// Counts from the buffers against labels (class numbers stored as values go through
+    /// tensors).
+    override func update<Scalar: TensorScalar>(planned batch: PlannedBatch<Scalar>) -> Bool {
+        guard batch.outputSampleShape.count == 1, let labels = batch.labels else { return false }
+        let correct = StepKernels.correctPredictions(batch.predictions, labels: labels, values: nil, rows: batch.rows, width: batch.outputWidth)
+        add(total: Double(correct), count: batch.rows)
+        return true
+    }
 }
 
 /// The fraction of samples whose predicted class is the target row's highest entry.
@@ -28,6 +37,15 @@ public final class CategoricalAccuracy: MeanMetric {
         case .values(let values): values.argmax(alongAxis: -1)
         }
         add(total: Double(matches(predictions.argmax(alongAxis: -1), expected)), count: predictions.shape.first ?? 0)
+    }
+
+    /// Counts from the buffers.
+    override func update<Scalar: TensorScalar>(planned batch: PlannedBatch<Scalar>) -> Bool {
+        guard batch.outputSampleShape.count == 1 else { return false }
+        let correct = StepKernels.correctPredictions(batch.predictions, labels: batch.labels, values: batch.values,
+                                                     rows: batch.rows, width: batch.outputWidth)
+        add(total: Double(correct), count: batch.rows)
+        return true
     }
 }
 
@@ -77,6 +95,17 @@ public final class Accuracy: MeanMetric {
         chosen.reset()
         chosen.update(predictions: predictions, targets: targets)
         add(total: chosen.total, count: chosen.count)
+    }
+
+    /// Sparse or categorical accuracy from the buffers, as `update(predictions:targets:)`
+    /// chooses; binary accuracy (one output) goes through tensors.
+    override func update<Scalar: TensorScalar>(planned batch: PlannedBatch<Scalar>) -> Bool {
+        guard batch.outputSampleShape.count == 1, batch.outputWidth > 1 else { return false }
+        let chosen: MeanMetric = batch.values != nil ? categorical : sparse
+        chosen.reset()
+        guard chosen.update(planned: batch) else { return false }
+        add(total: chosen.total, count: chosen.count)
+        return true
     }
 }
 

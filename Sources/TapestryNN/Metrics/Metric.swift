@@ -30,6 +30,11 @@ open class Metric {
         fatalError("\(type(of: self)) (\(name)): a Metric subclass must override update(predictions:targets:)")
     }
 
+    /// Accumulates one batch of a planned training step from its buffers, without making
+    /// tensors; returns false when this metric cannot (then `update(predictions:targets:)`
+    /// is called with tensors made from the buffers).
+    func update<Scalar: TensorScalar>(planned batch: PlannedBatch<Scalar>) -> Bool { false }
+
     /// The value over the batches since the last reset.
     open func result() -> Double {
         fatalError("\(type(of: self)) (\(name)): a Metric subclass must override result()")
@@ -38,6 +43,14 @@ open class Metric {
     /// Forgets the batches seen.
     open func reset() {
         fatalError("\(type(of: self)) (\(name)): a Metric subclass must override reset()")
+    }
+}
+
+extension Metric {
+    /// Accumulates a planned step's batch: from the buffers when the metric can, else
+    /// through tensors made from them.
+    func accumulate<Scalar: TensorScalar>(_ batch: PlannedBatch<Scalar>) {
+        if !update(planned: batch) { update(predictions: batch.predictionTensor, targets: batch.targets) }
     }
 }
 

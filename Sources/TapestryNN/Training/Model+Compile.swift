@@ -6,6 +6,8 @@ struct TrainingConfiguration<Scalar: TensorScalar> {
     var optimizer: any Optimizer<Scalar>
     var loss: any Loss
     var metrics: [Metric]
+    /// The planned training step, when the model's steps can be planned.
+    var stepPlans = StepPlanCache<Scalar>(isEnabled: true)
 }
 
 extension Model {
@@ -19,11 +21,21 @@ extension Model {
     ///
     /// - Precondition: metric names are unique.
     public func compile(optimizer: some Optimizer<Scalar>, loss: some Loss, metrics: [Metric] = []) {
+        compile(optimizer: optimizer, loss: loss, metrics: metrics, plansTrainingSteps: true)
+    }
+
+    /// Configures the model for training; with `plansTrainingSteps` false, `fit` and
+    /// `trainOnBatch` always record their steps on the tape instead of running a planned
+    /// step (see `plansTrainingSteps`), like Keras's `jit_compile=False`.
+    ///
+    /// - Precondition: metric names are unique.
+    public func compile(optimizer: some Optimizer<Scalar>, loss: some Loss, metrics: [Metric], plansTrainingSteps: Bool) {
         let names = metrics.map(\.name)
         if Set(names).count != names.count || names.contains("loss") {
             fatalError("compile: metric names must be unique and not 'loss', got \(names)")
         }
-        trainingConfiguration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
+        trainingConfiguration = TrainingConfiguration(optimizer: optimizer, loss: loss, metrics: metrics,
+                                                      stepPlans: StepPlanCache(isEnabled: plansTrainingSteps))
     }
 
     /// Whether `compile` was called.

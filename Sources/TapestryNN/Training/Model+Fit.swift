@@ -115,6 +115,12 @@ extension Model {
         let logsLearningRate = configuration.optimizer.followsSchedule
             || callbacks.contains { $0 is LearningRateScheduler<Scalar> || $0 is ReduceLROnPlateau<Scalar> }
 
+        // Steps without weights and outside data parallelism may be planned (see
+        // `plansTrainingSteps`); the tape takes the others.
+        let mayPlan = parallel == nil && weights == nil
+        let sampleShape = data.sampleShape
+        let buffered = data as? any BufferGatheringBatchSource<Scalar>
+
         training: for epoch in stride(from: firstEpoch, through: epochs, by: 1) {
             let start = DispatchTime.now()
             let resumesEpoch = epoch == firstEpoch && firstStep > 0
@@ -128,16 +134,34 @@ extension Model {
             let stopReason: String? = try LearningPhase.training {
                 for step in (resumesEpoch ? firstStep : 0)..<stepCount {
                     let globalBatch = trainingIndices[(step * batchSize)..<min((step + 1) * batchSize, trainingIndices.count)]
-                    let batchIndices = parallel?.group.shard(of: globalBatch) ?? globalBatch
-                    let inputs = data.inputs(at: batchIndices)
-                    let batchTargets = targets.gathering(atIndices: Array(batchIndices))
-                    try checkFinite(inputs: inputs, targets: batchTargets, samples: batchIndices, operation: "fit")
-                    let batchWeights = weights?.gathering(atIndices: Array(batchIndices))
-                    let (loss, predictions, gradients) = try parallel?.trainingStep(
-                        of: self, inputs: inputs, targets: batchTargets, weights: batchWeights, parameters: parameters,
-                        loss: configuration.loss, batchSize: globalBatch.count)
-                        ?? trainingStep(inputs: inputs, targets: batchTargets, weights: batchWeights,
-                                        parameters: parameters, loss: configuration.loss)
+                    let loss: Scalar, gradients: [Tensor<Scalar>]
+                    var planned: PlannedBatch<Scalar>?, recorded: (predictions: Tensor<Scalar>, targets: Targets<Scalar>)?
+                    if mayPlan, let plan = plannedStep(sampleShape: sampleShape, rows: globalBatch.count,
+                                                       configuration: configuration, parameters: parameters) {
+                        // The planned step: the batch gathered into the plan's buffers, no tape.
+                        plan.gatherInputs(from: data, buffered: buffered, at: globalBatch)
+                        plan.gatherTargets(targets, at: globalBatch)
+                        if checksInputsAreFinite && !plan.batchIsFinite(rows: globalBatch.count) {
+                            try checkFinite(inputs: data.inputs(at: globalBatch), targets: targets.gathering(atIndices: Array(globalBatch)),
+                                            samples: globalBatch, operation: "fit")
+                        }
+                        loss = plan.run(rows: globalBatch.count)
+                        gradients = plan.gradients
+                        planned = plan.batch(rows: globalBatch.count)
+                    } else {
+                        let batchIndices = parallel?.group.shard(of: globalBatch) ?? globalBatch
+                        let inputs = data.inputs(at: batchIndices)
+                        let batchTargets = targets.gathering(atIndices: Array(batchIndices))
+                        try checkFinite(inputs: inputs, targets: batchTargets, samples: batchIndices, operation: "fit")
+                        let batchWeights = weights?.gathering(atIndices: Array(batchIndices))
+                        let predictions: Tensor<Scalar>
+                        (loss, predictions, gradients) = try parallel?.trainingStep(
+                            of: self, inputs: inputs, targets: batchTargets, weights: batchWeights, parameters: parameters,
+                            loss: configuration.loss, batchSize: globalBatch.count)
+                            ?? trainingStep(inputs: inputs, targets: batchTargets, weights: batchWeights,
+                                            parameters: parameters, loss: configuration.loss)
+                        recorded = (predictions, batchTargets)
+                    }
                     for callback in callbacks {
                         if case .stop(let reason) = callback.batchDidCompute(step: step + 1, loss: Double(loss), model: self) {
                             return reason
@@ -145,7 +169,11 @@ extension Model {
                     }
                     configuration.optimizer.update(parameters, with: gradients)
                     lossMean.add(total: Double(loss) * Double(globalBatch.count), count: globalBatch.count)
-                    for metric in configuration.metrics { metric.update(predictions: predictions, targets: batchTargets) }
+                    if let planned {
+                        for metric in configuration.metrics { metric.accumulate(planned) }
+                    } else if let recorded {
+                        for metric in configuration.metrics { metric.update(predictions: recorded.predictions, targets: recorded.targets) }
+                    }
                     bar.update(step: step + 1, metrics: Self.logs(loss: lossMean, metrics: configuration.metrics, prefix: "")
                                 + (logsLearningRate ? [("learning_rate", configuration.optimizer.learningRate)] : []))
                     if let backup, let stepsBetweenSaves, (step + 1) % stepsBetweenSaves == 0, step + 1 < stepCount {
@@ -214,6 +242,17 @@ extension Model {
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
         try checkFinite(inputs: batch.inputs, targets: targets, samples: Array(0..<batch.sampleCount)[...], operation: "trainOnBatch")
         let parameters = trainableParameters
+        if let plan = plannedStep(sampleShape: batch.sampleShape, rows: batch.sampleCount, configuration: configuration,
+                                  parameters: parameters) {
+            let all = 0..<batch.sampleCount
+            batch.inputs.withUnsafeScalars { source in
+                if let base = source.baseAddress { StepKernels.copy(base, to: plan.inputs.base, count: source.count) }
+            }
+            plan.gatherTargets(targets, at: Array(all)[...])
+            let loss = plan.run(rows: batch.sampleCount)
+            configuration.optimizer.update(parameters, with: plan.gradients)
+            return Double(loss)
+        }
         let (loss, _, gradients) = try LearningPhase.training {
             try trainingStep(inputs: batch.inputs, targets: targets, weights: nil, parameters: parameters, loss: configuration.loss)
         }

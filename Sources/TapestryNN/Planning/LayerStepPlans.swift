@@ -1,0 +1,121 @@
+import Tapestry
+
+/// A `Dense` layer's planned step: `activation(input · kernel + bias)` into a buffer
+/// pre-filled with the bias (one BLAS call accumulates the product, as the `linear` op
+/// does), the activation applied in place; backward, the three products of the `linear`
+/// op's pullback.
+final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
+    private let layer: Dense<Scalar>
+    private let inputSize: Int, outputSize: Int
+    private let activation: PlannedActivation
+    private let output: StepBuffer<Scalar>
+    private let inputGradient: StepBuffer<Scalar>
+    /// The input of the last `forward`, which `backward` needs.
+    private var input: UnsafePointer<Scalar>
+
+    let outputSampleShape: [Int]
+    let parameters: [Parameter<Scalar>]
+
+    init(layer: Dense<Scalar>, activation: PlannedActivation, maximumBatchSize: Int) {
+        self.layer = layer
+        (inputSize, outputSize) = (layer.inputSize, layer.outputSize)
+        self.activation = activation
+        output = StepBuffer(count: maximumBatchSize * outputSize)
+        inputGradient = StepBuffer(count: maximumBatchSize * inputSize)
+        input = UnsafePointer(inputGradient.base)
+        outputSampleShape = [outputSize]
+        parameters = [layer.kernel, layer.bias]
+    }
+
+    var isValid: Bool {
+        layer.kernel.value.shape == [inputSize, outputSize] && layer.bias.value.shape == [outputSize]
+    }
+
+    func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> {
+        self.input = input
+        let kernel = layer.kernel.scalarBase, bias = layer.bias.scalarBase
+        StepKernels.fillRows(output.base, with: bias, rows: rows, width: outputSize)
+        StepKernels.gemm(input, kernel, into: output.base, m: rows, n: outputSize, k: inputSize, accumulating: true)
+        if case .relu = activation { StepKernels.relu(output.base, count: rows * outputSize) }
+        return UnsafePointer(output.base)
+    }
+
+    func backward(
+        outputGradient: UnsafeMutablePointer<Scalar>, rows: Int,
+        parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
+    ) -> UnsafeMutablePointer<Scalar>? {
+        if case .relu = activation {
+            StepKernels.reluGradient(outputGradient, output: output.base, count: rows * outputSize)
+        }
+        let g = UnsafePointer(outputGradient)
+        StepKernels.gemm(input, transposingA: true, g, into: parameterGradients[0], m: inputSize, n: outputSize, k: rows)
+        StepKernels.columnSums(g, rows: rows, width: outputSize, into: parameterGradients[1])
+        guard needsInputGradient else { return nil }
+        StepKernels.gemm(g, layer.kernel.scalarBase, transposingB: true, into: inputGradient.base,
+                         m: rows, n: inputSize, k: outputSize)
+        return inputGradient.base
+    }
+}
+
+/// The planned step of a layer that only gives samples another shape (`Flatten`,
+/// `Reshape`): row-major scalars stay where they are, so both passes hand their buffer on.
+final class ReshapingStepPlan<Scalar: TensorScalar>: LayerStepPlan {
+    let outputSampleShape: [Int]
+    var parameters: [Parameter<Scalar>] { [] }
+    var isValid: Bool { true }
+
+    init(outputSampleShape: [Int]) { self.outputSampleShape = outputSampleShape }
+
+    func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> { input }
+
+    func backward(
+        outputGradient: UnsafeMutablePointer<Scalar>, rows: Int,
+        parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
+    ) -> UnsafeMutablePointer<Scalar>? {
+        needsInputGradient ? outputGradient : nil
+    }
+}
+
+/// The planned step of a standalone `ReLU` layer.
+final class ReLUStepPlan<Scalar: TensorScalar>: LayerStepPlan {
+    let outputSampleShape: [Int]
+    var parameters: [Parameter<Scalar>] { [] }
+    var isValid: Bool { true }
+    private let width: Int
+    private let output: StepBuffer<Scalar>
+
+    init(sampleShape: [Int], maximumBatchSize: Int) {
+        outputSampleShape = sampleShape
+        width = sampleShape.reduce(1, *)
+        output = StepBuffer(count: maximumBatchSize * width)
+    }
+
+    func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> {
+        StepKernels.copy(input, to: output.base, count: rows * width)
+        StepKernels.relu(output.base, count: rows * width)
+        return UnsafePointer(output.base)
+    }
+
+    func backward(
+        outputGradient: UnsafeMutablePointer<Scalar>, rows: Int,
+        parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
+    ) -> UnsafeMutablePointer<Scalar>? {
+        guard needsInputGradient else { return nil }
+        StepKernels.reluGradient(outputGradient, output: output.base, count: rows * width)
+        return outputGradient
+    }
+}
+
+extension Parameter {
+    /// The first scalar of the current value, for a planned step to read during the step
+    /// (the parameter keeps the storage alive; an update replaces or rewrites it between
+    /// steps, so it is read again at every step).
+    var scalarBase: UnsafePointer<Scalar> {
+        value.withUnsafeScalars { scalars in
+            guard let base = scalars.baseAddress else {
+                fatalError("\(localName): a planned step needs a non-empty parameter, got shape \(value.shape)")
+            }
+            return base
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Tapestry
+
+// The loops of a planned training step, on raw buffers (no tensors, no allocation).
+//
+// Each entry point checks the scalar type once and runs its loop with `Float` or `Double`
+// spelled out, so the compiler emits a specialised, vectorised loop (see `OptimizerKernels`);
+// the arithmetic is the tape's (Tapestry's element-wise, reduction and softmax kernels), so
+// a planned step computes what the tape computes.
+
+/// Kernels of planned steps over row-major buffers.
+enum StepKernels {
+    /// Copies `count` scalars (a `memcpy`).
+    @inline(__always)
+    static func copy<Scalar>(_ source: UnsafePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int) {
+        UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * MemoryLayout<Scalar>.stride)
+    }
+
+    /// Sets `count` scalars to zero.
+    @inline(__always)
+    static func zero<Scalar>(_ destination: UnsafeMutablePointer<Scalar>, count: Int) {
+        UnsafeMutableRawPointer(destination).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
+    }
+
+    /// Every one of `rows` rows of `output` set to the `width` scalars of `row`.
+    static func fillRows<Scalar>(_ output: UnsafeMutablePointer<Scalar>, with row: UnsafePointer<Scalar>, rows: Int, width: Int) {
+        for r in 0..<rows { copy(row, to: output + r * width, count: width) }
+    }
+
+    /// `x ← max(x, 0)` in place (ReLU's forward).
+    static func relu<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        if Scalar.self == Float.self { reluLoop(raw.assumingMemoryBound(to: Float.self), count) }
+        else if Scalar.self == Double.self { reluLoop(raw.assumingMemoryBound(to: Double.self), count) }
+        else { reluLoop(x, count) }
+    }
+
+    private static func reluLoop<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ count: Int) {
+        for i in 0..<count { x[i] = x[i] > 0 ? x[i] : 0 }
+    }
+
+    /// `g ← y > 0 ? g : 0` in place: ReLU's pullback from its output `y` (`y > 0` exactly
+    /// where the input was).
+    static func reluGradient<Scalar: TensorScalar>(_ g: UnsafeMutablePointer<Scalar>, output y: UnsafePointer<Scalar>, count: Int) {
+        let (rg, ry) = (UnsafeMutableRawPointer(g), UnsafeRawPointer(y))
+        if Scalar.self == Float.self {
+            reluGradientLoop(rg.assumingMemoryBound(to: Float.self), ry.assumingMemoryBound(to: Float.self), count)
+        } else if Scalar.self == Double.self {
+            reluGradientLoop(rg.assumingMemoryBound(to: Double.self), ry.assumingMemoryBound(to: Double.self), count)
+        } else {
+            reluGradientLoop(g, y, count)
+        }
+    }
+
+    private static func reluGradientLoop<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ count: Int) {
+        for i in 0..<count { g[i] = y[i] > 0 ? g[i] : 0 }
+    }
+
+    /// The sum of each column of a `rows × width` matrix into `output` (`width` scalars),
+    /// row after row as Tapestry's axis-0 sum adds them.
+    static func columnSums<Scalar: TensorScalar>(_ x: UnsafePointer<Scalar>, rows: Int, width: Int, into output: UnsafeMutablePointer<Scalar>) {
+        let (rx, ro) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(output))
+        if Scalar.self == Float.self {
+            columnSumsLoop(rx.assumingMemoryBound(to: Float.self), rows, width, ro.assumingMemoryBound(to: Float.self))
+        } else if Scalar.self == Double.self {
+            columnSumsLoop(rx.assumingMemoryBound(to: Double.self), rows, width, ro.assumingMemoryBound(to: Double.self))
+        } else {
+            columnSumsLoop(x, rows, width, output)
+        }
+    }
+
+    private static func columnSumsLoop<T: TensorScalar>(_ x: UnsafePointer<T>, _ rows: Int, _ width: Int, _ output: UnsafeMutablePointer<T>) {
+        for j in 0..<width { output[j] = 0 }
+        for r in 0..<rows {
+            let row = x + r * width
+            for j in 0..<width { output[j] += row[j] }
+        }
+    }
+
+    /// `C = op(A) · op(B)` (or `+= ` with `accumulating`) for row-major matrices through
+    /// BLAS, `op(A)` being `m × k` and `op(B)` `k × n`.
+    @inline(__always)
+    static func gemm<Scalar: TensorScalar>(
+        _ a: UnsafePointer<Scalar>, transposingA: Bool = false, _ b: UnsafePointer<Scalar>, transposingB: Bool = false,
+        into c: UnsafeMutablePointer<Scalar>, m: Int, n: Int, k: Int, accumulating: Bool = false
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if !accumulating { zero(c, count: m * n) }
+            return
+        }
+        Scalar.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
+                    alpha: 1, a: a, lda: transposingA ? m : k, b: b, ldb: transposingB ? k : n,
+                    beta: accumulating ? 1 : 0, c: c, ldc: n)
+    }
+}
