@@ -63,6 +63,7 @@ public struct Activation: Sendable, Hashable, CustomStringConvertible {
         switch function {
         case .linear: .linear
         case .relu: .relu
+        case .softmax: .softmax
         default: nil
         }
     }
@@ -106,4 +107,6 @@ enum PlannedActivation: Sendable {
     case linear
     /// `max(x, 0)`, its pullback masked by the output.
     case relu
+    /// Softmax over each sample's outputs.
+    case softmax
 }

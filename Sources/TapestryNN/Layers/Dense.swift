@@ -66,7 +66,7 @@ public final class Dense<Scalar: TensorScalar>: Layer {
 }
 
 extension Dense: PlannableLayer {
-    /// A plan for `[inputSize]` samples with a linear or ReLU activation; `nil` for other
+    /// A plan for `[inputSize]` samples with a linear, ReLU or softmax activation; `nil` for other
     /// activations or shapes (the tape is used then).
     public func makeStepPlan(sampleShape: [Int], maximumBatchSize: Int) -> (any LayerStepPlan<Scalar>)? {
         guard sampleShape == [inputSize], let planned = activation.planned else { return nil }

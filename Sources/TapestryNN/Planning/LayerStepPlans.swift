@@ -36,7 +36,11 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         let kernel = layer.kernel.scalarBase, bias = layer.bias.scalarBase
         StepKernels.fillRows(output.base, with: bias, rows: rows, width: outputSize)
         StepKernels.gemm(input, kernel, into: output.base, m: rows, n: outputSize, k: inputSize, accumulating: true)
-        if case .relu = activation { StepKernels.relu(output.base, count: rows * outputSize) }
+        switch activation {
+        case .linear: break
+        case .relu: StepKernels.relu(output.base, count: rows * outputSize)
+        case .softmax: StepKernels.softmax(output.base, rows: rows, width: outputSize)
+        }
         return UnsafePointer(output.base)
     }
 
@@ -44,8 +48,10 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         outputGradient: UnsafeMutablePointer<Scalar>, rows: Int,
         parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
     ) -> UnsafeMutablePointer<Scalar>? {
-        if case .relu = activation {
-            StepKernels.reluGradient(outputGradient, output: output.base, count: rows * outputSize)
+        switch activation {
+        case .linear: break
+        case .relu: StepKernels.reluGradient(outputGradient, output: output.base, count: rows * outputSize)
+        case .softmax: StepKernels.softmaxGradient(outputGradient, output: output.base, rows: rows, width: outputSize)
         }
         let g = UnsafePointer(outputGradient)
         StepKernels.gemm(input, transposingA: true, g, into: parameterGradients[0], m: inputSize, n: outputSize, k: rows)

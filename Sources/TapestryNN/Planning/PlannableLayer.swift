@@ -5,7 +5,7 @@ import Tapestry
 /// allocated once, without a tape (like a JIT replaying captured kernels on fixed buffers).
 ///
 /// `Sequential` plans its training step when every layer and the loss can be planned;
-/// `Dense` (linear and ReLU activations), `Flatten`, `Reshape` and `ReLU` can. A layer
+/// `Dense` (linear, ReLU and softmax activations), `Flatten`, `Reshape` and `ReLU` can. A layer
 /// whose step cannot be planned for a given shape or activation returns `nil`, and the
 /// model trains on the tape as before.
 public protocol PlannableLayer<Scalar>: Layer {

@@ -15,7 +15,7 @@ final class StepPlanCache<Scalar: TensorScalar> {
 extension Model {
     /// Whether `fit` and `trainOnBatch` plan this model's training steps: true for a
     /// compiled `Sequential` whose layers are all `PlannableLayer`s with plannable settings
-    /// (`Dense` with a linear or ReLU activation, `Flatten`, `Reshape`, `ReLU`), whose loss is
+    /// (`Dense` with a linear, ReLU or softmax activation, `Flatten`, `Reshape`, `ReLU`), whose loss is
     /// `SparseCategoricalCrossentropy`, `CategoricalCrossentropy` (without label smoothing)
     /// or `MeanSquaredError`, and whose trainable parameters are exactly its layers'
     /// parameters, unless `compile(optimizer:loss:metrics:plansTrainingSteps:)` turned

@@ -26,7 +26,7 @@ enum StepKernels {
         for r in 0..<rows { copy(row, to: output + r * width, count: width) }
     }
 
-    /// `x ← max(x, 0)` in place (ReLU's forward).
+    /// `x ← max(x, 0)` in place (ReLU's forward; NaN stays NaN).
     static func relu<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, count: Int) {
         let raw = UnsafeMutableRawPointer(x)
         if Scalar.self == Float.self { reluLoop(raw.assumingMemoryBound(to: Float.self), count) }
@@ -35,7 +35,7 @@ enum StepKernels {
     }
 
     private static func reluLoop<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ count: Int) {
-        for i in 0..<count { x[i] = x[i] > 0 ? x[i] : 0 }
+        for i in 0..<count { x[i] = x[i] < 0 ? 0 : x[i] }   // NaN passes through, as the tape's relu
     }
 
     /// `g ← y > 0 ? g : 0` in place: ReLU's pullback from its output `y` (`y > 0` exactly
@@ -53,6 +53,52 @@ enum StepKernels {
 
     private static func reluGradientLoop<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ count: Int) {
         for i in 0..<count { g[i] = y[i] > 0 ? g[i] : 0 }
+    }
+
+    /// Each of `rows` rows of `width` scalars replaced by its softmax, in place.
+    static func softmax<Scalar: TensorScalar>(_ x: UnsafeMutablePointer<Scalar>, rows: Int, width: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        if Scalar.self == Float.self { softmaxLoop(raw.assumingMemoryBound(to: Float.self), rows, width) }
+        else if Scalar.self == Double.self { softmaxLoop(raw.assumingMemoryBound(to: Double.self), rows, width) }
+        else { softmaxLoop(x, rows, width) }
+    }
+
+    private static func softmaxLoop<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ rows: Int, _ width: Int) {
+        for row in 0..<rows {
+            let values = x + row * width
+            var maximum = -T.infinity
+            for j in 0..<width where values[j] > maximum { maximum = values[j] }
+            if !maximum.isFinite { maximum = 0 }
+            var total: T = 0
+            for j in 0..<width {
+                let e = T.exp(values[j] - maximum)
+                values[j] = e
+                total += e
+            }
+            let scale = 1 / total
+            for j in 0..<width { values[j] *= scale }
+        }
+    }
+
+    /// `g ← y · (g − Σⱼ gⱼ yⱼ)` row by row in place: softmax's pullback from its output `y`.
+    static func softmaxGradient<Scalar: TensorScalar>(_ g: UnsafeMutablePointer<Scalar>, output y: UnsafePointer<Scalar>, rows: Int, width: Int) {
+        let (rg, ry) = (UnsafeMutableRawPointer(g), UnsafeRawPointer(y))
+        if Scalar.self == Float.self {
+            softmaxGradientLoop(rg.assumingMemoryBound(to: Float.self), ry.assumingMemoryBound(to: Float.self), rows, width)
+        } else if Scalar.self == Double.self {
+            softmaxGradientLoop(rg.assumingMemoryBound(to: Double.self), ry.assumingMemoryBound(to: Double.self), rows, width)
+        } else {
+            softmaxGradientLoop(g, y, rows, width)
+        }
+    }
+
+    private static func softmaxGradientLoop<T: TensorScalar>(_ g: UnsafeMutablePointer<T>, _ y: UnsafePointer<T>, _ rows: Int, _ width: Int) {
+        for row in 0..<rows {
+            let cotangent = g + row * width, output = y + row * width
+            var dot: T = 0
+            for j in 0..<width { dot += cotangent[j] * output[j] }
+            for j in 0..<width { cotangent[j] = output[j] * (cotangent[j] - dot) }
+        }
     }
 
     /// The sum of each column of a `rows × width` matrix into `output` (`width` scalars),
