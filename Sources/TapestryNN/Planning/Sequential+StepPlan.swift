@@ -21,9 +21,18 @@ extension Model {
     /// parameters, unless `compile(optimizer:loss:metrics:plansTrainingSteps:)` turned
     /// planning off. Steps with sample or class weights, with `detectsAnomalies`, or under
     /// `DataParallelTraining` always run on the tape.
+    ///
+    /// Asking does not make a plan for later: `fit` makes it with its first step. A model
+    /// without an `inputShape` answers false, though `fit` may plan its steps for the data.
     public var plansTrainingSteps: Bool {
-        guard let configuration = trainingConfiguration, let shape = inputShape else { return false }
-        return plannedStep(sampleShape: shape, rows: 1, configuration: configuration, parameters: trainableParameters) != nil
+        guard let configuration = trainingConfiguration, configuration.stepPlans.isEnabled, !detectsAnomalies,
+              let shape = inputShape, let sequential = self as? Sequential<Scalar> else { return false }
+        let parameters = trainableParameters
+        if let plan = configuration.stepPlans.plan, plan.fits(layers: sequential.layers, parameters: parameters, sampleShape: shape) {
+            return true
+        }
+        return SequentialStepPlan(layers: sequential.layers, sampleShape: shape, maximumBatchSize: 1,
+                                  loss: configuration.loss, parameters: parameters) != nil
     }
 
     /// The plan for a step of `rows` samples of `sampleShape`: the cached one when it still
