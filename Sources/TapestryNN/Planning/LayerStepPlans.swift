@@ -28,7 +28,9 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
     }
 
     var isValid: Bool {
-        layer.kernel.value.shape == [inputSize, outputSize] && layer.bias.value.shape == [outputSize]
+        // Element by element: an array literal here would allocate at every step.
+        let kernel = layer.kernel.value.shape, bias = layer.bias.value.shape
+        return kernel.count == 2 && kernel[0] == inputSize && kernel[1] == outputSize && bias.count == 1 && bias[0] == outputSize
     }
 
     func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> {

@@ -73,6 +73,20 @@ extension SequentialStepPlan {
         }
     }
 
+    /// Writes the first `rows` targets (a whole batch's) into `labels` or `targetValues`.
+    func copyTargets(_ targets: Targets<Scalar>, rows: Int) {
+        switch targets {
+        case .labels(let all):
+            all.withUnsafeScalars { source in
+                if let base = source.baseAddress { StepKernels.copy(base, to: labels.base, count: rows) }
+            }
+        case .values(let all):
+            all.withUnsafeScalars { source in
+                if let base = source.baseAddress { StepKernels.copy(base, to: targetValues.base, count: rows * outputWidth) }
+            }
+        }
+    }
+
     /// Writes the inputs of the samples at `indices` into `inputs`: straight from a
     /// `BufferGatheringBatchSource`, else through the tensor `inputs(at:)` makes.
     func gatherInputs(from data: some BatchSource<Scalar>, buffered: (any BufferGatheringBatchSource<Scalar>)?,

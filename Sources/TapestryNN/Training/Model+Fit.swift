@@ -244,11 +244,10 @@ extension Model {
         let parameters = trainableParameters
         if let plan = plannedStep(sampleShape: batch.sampleShape, rows: batch.sampleCount, configuration: configuration,
                                   parameters: parameters) {
-            let all = 0..<batch.sampleCount
             batch.inputs.withUnsafeScalars { source in
                 if let base = source.baseAddress { StepKernels.copy(base, to: plan.inputs.base, count: source.count) }
             }
-            plan.gatherTargets(targets, at: Array(all)[...])
+            plan.copyTargets(targets, rows: batch.sampleCount)
             let loss = plan.run(rows: batch.sampleCount)
             configuration.optimizer.update(parameters, with: plan.gradients)
             return Double(loss)
