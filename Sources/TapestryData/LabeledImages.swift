@@ -148,21 +148,22 @@ public struct LabeledImages: Sendable, Equatable {
             buffer.count >= indices.count * width,
             "a buffer of \(buffer.count) floats cannot hold \(indices.count) images of \(width) pixels")
         guard let destination = buffer.baseAddress else { return }
-        for index in indices {
+        // The indices are checked and read through a contiguous buffer: iterating a generic
+        // collection here (this function is not specialised) cost one malloc per index.
+        if indices.withContiguousStorageIfAvailable({ gatherImages(atRows: $0, into: destination) }) == nil {
+            Array(indices).withUnsafeBufferPointer { gatherImages(atRows: $0, into: destination) }
+        }
+    }
+
+    /// `gatherImages(at:into:)` for indices in a buffer.
+    private func gatherImages(atRows rows: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>) {
+        for index in rows {
             checkPrecondition(index >= 0 && index < count, "image index \(index) out of range 0..<\(count)")
         }
         pixels.withUnsafeBufferPointer { source in
             guard let source = source.baseAddress else { return }
             // The C kernel (vectorised for AVX-512/AVX2) divides exactly as `Float(byte) / 255`.
-            let gathered: Void? = indices.withContiguousStorageIfAvailable { rows in
-                tapestry_gather_bytes_as_floats(source, rows.baseAddress, rows.count, width, 255, destination)
-            }
-            if gathered == nil {
-                let rows = Array(indices)
-                rows.withUnsafeBufferPointer { rows in
-                    tapestry_gather_bytes_as_floats(source, rows.baseAddress, rows.count, width, 255, destination)
-                }
-            }
+            tapestry_gather_bytes_as_floats(source, rows.baseAddress, rows.count, pixelsPerImage, 255, destination)
         }
     }
 
