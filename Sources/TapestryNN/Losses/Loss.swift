@@ -218,7 +218,8 @@ func classLabels<Scalar: TensorScalar>(_ targets: Targets<Scalar>, classCount: I
         }
         labels = converted.reshaped(to: [values.shape[0]])
     }
-    if let sample = labels.scalars.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
+    // Through the buffer: `scalars` would copy the labels at every trainOnBatch.
+    if let sample = labels.withUnsafeScalars({ $0.firstIndex { $0 < 0 || Int($0) >= classCount } }) {
         throw ModelError.labelOutOfRange(label: Double(labels.scalars[sample]), sample: sample, classCount: classCount)
     }
     return labels

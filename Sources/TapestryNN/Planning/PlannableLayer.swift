@@ -30,7 +30,8 @@ public protocol LayerStepPlan<Scalar>: AnyObject {
     /// The parameters whose gradients `backward` writes, in the layer's order.
     var parameters: [Parameter<Scalar>] { get }
 
-    /// Whether the layer and its parameters still have the shapes the plan was made for.
+    /// Whether the layer still has the parameters the plan was made for (the same objects,
+    /// in the same order), each of the planned shape.
     var isValid: Bool { get }
 
     /// Computes the output of `rows` samples from `input` and returns it (a buffer the

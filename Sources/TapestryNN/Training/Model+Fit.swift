@@ -238,25 +238,44 @@ extension Model {
 
     private func trainOnBatch(_ batch: TensorDataset<Scalar>) throws -> Double {
         let configuration = try requireConfiguration(for: "trainOnBatch")
+        if let plan = cachedStepPlan(sampleShape: batch.sampleShape, rows: batch.sampleCount, configuration: configuration) {
+            // The plan was made for these shapes: only the targets need checking.
+            let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: plan.outputSampleShape)
+            return try Double(trainOnBatch(batch, targets: targets, plan: plan, parameters: plan.parameters,
+                                           optimizer: configuration.optimizer))
+        }
         let outputShape = try validate(sampleShape: batch.sampleShape, operation: "trainOnBatch")
         let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: outputShape)
         try checkFinite(inputs: batch.inputs, targets: targets, samples: Array(0..<batch.sampleCount)[...], operation: "trainOnBatch")
         let parameters = trainableParameters
         if let plan = plannedStep(sampleShape: batch.sampleShape, rows: batch.sampleCount, configuration: configuration,
                                   parameters: parameters) {
-            batch.inputs.withUnsafeScalars { source in
-                if let base = source.baseAddress { StepKernels.copy(base, to: plan.inputs.base, count: source.count) }
-            }
-            plan.copyTargets(targets, rows: batch.sampleCount)
-            let loss = plan.run(rows: batch.sampleCount)
-            configuration.optimizer.update(parameters, with: plan.gradients)
-            return Double(loss)
+            return try Double(trainOnBatch(batch, targets: targets, plan: plan, parameters: parameters,
+                                           optimizer: configuration.optimizer))
         }
         let (loss, _, gradients) = try LearningPhase.training {
             try trainingStep(inputs: batch.inputs, targets: targets, weights: nil, parameters: parameters, loss: configuration.loss)
         }
         configuration.optimizer.update(parameters, with: gradients)
         return Double(loss)
+    }
+
+    /// One planned step on a whole batch whose targets are prepared: the loss before the update.
+    private func trainOnBatch(
+        _ batch: TensorDataset<Scalar>, targets: Targets<Scalar>, plan: SequentialStepPlan<Scalar>,
+        parameters: [Parameter<Scalar>], optimizer: any Optimizer<Scalar>
+    ) throws -> Scalar {
+        let rows = batch.sampleCount
+        batch.inputs.withUnsafeScalars { source in
+            if let base = source.baseAddress { StepKernels.copy(base, to: plan.inputs.base, count: source.count) }
+        }
+        plan.copyTargets(targets, rows: rows)
+        if checksInputsAreFinite && !plan.batchIsFinite(rows: rows) {
+            try checkFinite(inputs: batch.inputs, targets: targets, samples: Array(0..<rows)[...], operation: "trainOnBatch")
+        }
+        let loss = plan.run(rows: rows)
+        optimizer.update(parameters, with: plan.gradients)
+        return loss
     }
 
     /// Forward and backward on one batch: the loss, the (untracked) predictions and the

@@ -143,6 +143,26 @@ final class SequentialStepPlanTrainingTests: XCTestCase {
         }
     }
 
+    func testPlannedTrainOnBatchStillChecksLabelsAndInputs() throws {
+        let model = Self.model(Float.self, sampleShape: [6])
+        model.compile(optimizer: Adam(), loss: SparseCategoricalCrossentropy(fromLogits: true))
+        var x = Tensor<Float>(zeros: [8, 6])
+        try model.trainOnBatch(x, Tensor<Int32>(zeros: [8]))
+        XCTAssertNotNil(model.trainingConfiguration?.stepPlans.plan)
+        let before = model.parameters.map(\.value)
+        XCTAssertThrowsError(try model.trainOnBatch(x, Tensor<Int32>([0, 1, 2, 3, 4, 0, 0, 0]))) { error in
+            guard case .labelOutOfRange(4, 4, 4)? = error as? ModelError else { return XCTFail("\(error)") }
+        }
+        x[5, 1] = .infinity
+        XCTAssertThrowsError(try model.trainOnBatch(x, Tensor<Int32>(zeros: [8]))) { error in
+            guard case .nonFiniteData("trainOnBatch", "input", 5, 1, _)? = error as? ModelError else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(model.parameters.map(\.value), before, "no update from a refused batch")
+        XCTAssertThrowsError(try model.trainOnBatch(Tensor<Float>(zeros: [8, 5]), Tensor<Int32>(zeros: [8]))) { error in
+            guard case .incompatibleInputShape? = error as? ModelError else { return XCTFail("\(error)") }
+        }
+    }
+
     // MARK: - Helpers
 
     /// Fits a planned and a taped copy of the same model with `fit` and checks that they
