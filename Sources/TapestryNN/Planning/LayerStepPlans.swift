@@ -2,13 +2,16 @@ import Tapestry
 
 /// A `Dense` layer's planned step: `activation(input · kernel + bias)` into a buffer
 /// pre-filled with the bias (one BLAS call accumulates the product, as the `linear` op
-/// does), the activation applied in place; backward, the three products of the `linear`
+/// does), then the activation (ReLU from a scratch buffer, softmax in place); backward, the
+/// activation's pullback and the three products of the `linear`
 /// op's pullback.
 final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
     private let layer: Dense<Scalar>
     private let inputSize: Int, outputSize: Int
     private let activation: PlannedActivation
     private let output: StepBuffer<Scalar>
+    /// ReLU's input forward, its masked cotangent backward (empty for other activations).
+    private let scratch: StepBuffer<Scalar>
     private let inputGradient: StepBuffer<Scalar>
     /// The input of the last `forward`, which `backward` needs.
     private var input: UnsafePointer<Scalar>
@@ -21,6 +24,7 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         (inputSize, outputSize) = (layer.inputSize, layer.outputSize)
         self.activation = activation
         output = StepBuffer(count: maximumBatchSize * outputSize)
+        scratch = StepBuffer(count: activation == .relu ? maximumBatchSize * outputSize : 0)
         inputGradient = StepBuffer(count: maximumBatchSize * inputSize)
         input = UnsafePointer(inputGradient.base)
         outputSampleShape = [outputSize]
@@ -36,11 +40,13 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
     func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> {
         self.input = input
         let kernel = layer.kernel.scalarBase, bias = layer.bias.scalarBase
-        StepKernels.fillRows(output.base, with: bias, rows: rows, width: outputSize)
-        StepKernels.gemm(input, kernel, into: output.base, m: rows, n: outputSize, k: inputSize, accumulating: true)
+        // ReLU reads the affine map from its own buffer (see `StepKernels.relu`).
+        let affine = activation == .relu ? scratch.base : output.base
+        StepKernels.fillRows(affine, with: bias, rows: rows, width: outputSize)
+        StepKernels.gemm(input, kernel, into: affine, m: rows, n: outputSize, k: inputSize, accumulating: true)
         switch activation {
         case .linear: break
-        case .relu: StepKernels.relu(output.base, count: rows * outputSize)
+        case .relu: StepKernels.relu(affine, into: output.base, count: rows * outputSize)
         case .softmax: StepKernels.softmax(output.base, rows: rows, width: outputSize)
         }
         return UnsafePointer(output.base)
@@ -50,12 +56,14 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         outputGradient: UnsafeMutablePointer<Scalar>, rows: Int,
         parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
     ) -> UnsafeMutablePointer<Scalar>? {
+        var g = UnsafePointer(outputGradient)
         switch activation {
         case .linear: break
-        case .relu: StepKernels.reluGradient(outputGradient, output: output.base, count: rows * outputSize)
+        case .relu:
+            StepKernels.reluGradient(g, output: output.base, into: scratch.base, count: rows * outputSize)
+            g = UnsafePointer(scratch.base)
         case .softmax: StepKernels.softmaxGradient(outputGradient, output: output.base, rows: rows, width: outputSize)
         }
-        let g = UnsafePointer(outputGradient)
         StepKernels.gemm(input, transposingA: true, g, into: parameterGradients[0], m: inputSize, n: outputSize, k: rows)
         StepKernels.columnSums(g, rows: rows, width: outputSize, into: parameterGradients[1])
         guard needsInputGradient else { return nil }
@@ -91,16 +99,17 @@ final class ReLUStepPlan<Scalar: TensorScalar>: LayerStepPlan {
     var isValid: Bool { true }
     private let width: Int
     private let output: StepBuffer<Scalar>
+    private let inputGradient: StepBuffer<Scalar>
 
     init(sampleShape: [Int], maximumBatchSize: Int) {
         outputSampleShape = sampleShape
         width = sampleShape.reduce(1, *)
         output = StepBuffer(count: maximumBatchSize * width)
+        inputGradient = StepBuffer(count: maximumBatchSize * width)
     }
 
     func forward(_ input: UnsafePointer<Scalar>, rows: Int) -> UnsafePointer<Scalar> {
-        StepKernels.copy(input, to: output.base, count: rows * width)
-        StepKernels.relu(output.base, count: rows * width)
+        StepKernels.relu(input, into: output.base, count: rows * width)
         return UnsafePointer(output.base)
     }
 
@@ -109,8 +118,8 @@ final class ReLUStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         parameterGradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>, needsInputGradient: Bool
     ) -> UnsafeMutablePointer<Scalar>? {
         guard needsInputGradient else { return nil }
-        StepKernels.reluGradient(outputGradient, output: output.base, count: rows * width)
-        return outputGradient
+        StepKernels.reluGradient(outputGradient, output: output.base, into: inputGradient.base, count: rows * width)
+        return inputGradient.base
     }
 }
 

@@ -30,6 +30,29 @@ final class SequentialStepPlanTests: XCTestCase {
         }
     }
 
+    func testReshapeAndStandaloneReLULayersArePlannedAsTheTape() throws {
+        var generator = SeededRandomNumberGenerator(seed: 12)
+        let model = Sequential<Double>(inputShape: [2, 3]) {
+            Reshape([6])
+            Dense(inputSize: 6, outputSize: 16, seed: 1)
+            ReLU()
+            Dense(inputSize: 16, outputSize: 3, seed: 2)
+        }
+        let loss = SparseCategoricalCrossentropy(fromLogits: true)
+        let plan = try XCTUnwrap(SequentialStepPlan(layers: model.layers, sampleShape: [2, 3], maximumBatchSize: 9, loss: loss,
+                                                    parameters: model.trainableParameters))
+        let x = Tensor<Double>(randomNormal: [9, 2, 3], using: &generator)
+        let labels = Tensor<Int32>((0..<9).map { _ in Int32(generator.next() % 3) })
+        let (planned, predictions) = Self.run(plan, inputs: x, targets: .labels(labels))
+        let tape = try model.trainingStep(inputs: x, targets: .labels(labels), weights: nil,
+                                          parameters: model.trainableParameters, loss: loss)
+        XCTAssertEqual(planned, tape.loss, accuracy: 1e-12)
+        XCTAssertLessThanOrEqual(Self.relativeDifference(predictions, tape.predictions), 1e-12)
+        for (index, (a, b)) in zip(plan.gradients, tape.gradients).enumerated() {
+            XCTAssertLessThanOrEqual(Self.relativeDifference(a, b), 1e-12, "gradient \(index)")
+        }
+    }
+
     func testLayersAndLossesThatCannotBePlannedMakeNoPlan() {
         let dropout = Sequential<Float>(inputShape: [4]) {
             Dense(inputSize: 4, outputSize: 3, activation: .relu, seed: 1)
