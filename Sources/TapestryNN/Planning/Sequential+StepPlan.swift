@@ -22,6 +22,13 @@ extension Model {
     /// planning off. Steps with sample or class weights, with `detectsAnomalies`, or under
     /// `DataParallelTraining` always run on the tape.
     ///
+    /// A planned step runs each layer's forward and backward pass on buffers allocated once
+    /// for the batch size, with no tape and no allocation, and computes what the tape
+    /// computes. Nothing goes stale: the plan reads the parameters' values at every step
+    /// (so values you set between steps are used), and before every step it checks that
+    /// the model has the same layers and trainable parameters, each of the shape it was
+    /// planned for; otherwise it is made again, or the step runs on the tape.
+    ///
     /// Asking does not make a plan for later: `fit` makes it with its first step. A model
     /// without an `inputShape` answers false, though `fit` may plan its steps for the data.
     public var plansTrainingSteps: Bool {
