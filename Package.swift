@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "RealModule", package: "swift-numerics"),
+                "CKernels",
             ]),
         .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
         .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto", "CKernels"]),
