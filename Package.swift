@@ -45,8 +45,8 @@ let package = Package(
             name: "Tapestry",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                .product(name: "RealModule", package: "swift-numerics"),
                 "CKernels",
+                .product(name: "RealModule", package: "swift-numerics"),
             ]),
         .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
         .target(name: "TapestryData", dependencies: ["Tapestry", "TapestryIO", "CZlib", "CLibCrypto", "CKernels"]),

@@ -38,7 +38,8 @@ final class WinogradKernelTests: XCTestCase {
         for images in ranges {
             WinogradKernels.forward(UnsafePointer(x.storage.base), transformedKernel: transformed.base,
                                     bias: b.map { UnsafePointer($0.storage.base) }, g, images: images,
-                                    rectifying: rectified, into: y.storage.base, onThisThread: false)
+                                    rectifying: rectified, into: y.storage.base + images.lowerBound * g.positions * g.outputChannels,
+                                    onThisThread: false)
         }
         return y
     }
@@ -86,11 +87,11 @@ final class WinogradKernelTests: XCTestCase {
 
     func testConvolvedThroughWinogradInOnePartOrSplitMatchesIm2col() {
         let savedThreshold = ConvolutionKernels.parallelThreshold, savedBudget = ConvolutionKernels.columnBudget
-        let savedChannels = (WinogradKernels.minimumInputChannels, WinogradKernels.minimumOutputChannels)
+        let savedChannels = WinogradKernels.minimumInputChannels
         defer {
             ConvolutionKernels.parallelThreshold = savedThreshold
             ConvolutionKernels.columnBudget = savedBudget
-            (WinogradKernels.minimumInputChannels, WinogradKernels.minimumOutputChannels) = savedChannels
+            WinogradKernels.minimumInputChannels = savedChannels
         }
         var generator = SeededRandomNumberGenerator(seed: 78)
         for c in cases {
@@ -98,14 +99,14 @@ final class WinogradKernelTests: XCTestCase {
             let k = Tensor<Float>(randomUniform: [3, 3, c.input, c.output], in: -1..<1, using: &generator)
             let b = Tensor<Float>(randomUniform: [c.output], in: -1..<1, using: &generator)
             let expected = reference(x, k, b, c.padding, rectified: true)
-            (WinogradKernels.minimumInputChannels, WinogradKernels.minimumOutputChannels) = (1, 1)
+            WinogradKernels.minimumInputChannels = 1
             for (threshold, budget) in [(Int.max, savedBudget), (0, savedBudget), (0, 1), (Int.max, 1)] {
                 ConvolutionKernels.parallelThreshold = threshold
                 ConvolutionKernels.columnBudget = budget
                 let y = x.convolved2D(with: k, bias: b, padding: c.padding, rectified: true)
                 XCTAssertLessThanOrEqual(relativeError(y, expected), 1e-5, "\(c), threshold \(threshold), budget \(budget)")
             }
-            (WinogradKernels.minimumInputChannels, WinogradKernels.minimumOutputChannels) = savedChannels
+            WinogradKernels.minimumInputChannels = savedChannels
             ConvolutionKernels.parallelThreshold = savedThreshold
             ConvolutionKernels.columnBudget = savedBudget
         }
@@ -149,7 +150,8 @@ final class WinogradKernelTests: XCTestCase {
         XCTAssertTrue(WinogradKernels.applies(to: geometry([32, 13, 13, 32], [3, 3, 32, 64]), Double.self))
         // Fashion's first convolution: one input channel.
         XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 28, 28, 1], [3, 3, 1, 32]), Float.self))
-        XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 13, 13, 32], [3, 3, 32, 1]), Float.self))
+        XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 13, 13, 3], [3, 3, 3, 32]), Float.self))
+        XCTAssertTrue(WinogradKernels.applies(to: geometry([32, 13, 13, 4], [3, 3, 4, 1]), Float.self))
         XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 13, 13, 32], [3, 3, 32, 64], strides: (2, 2)), Float.self))
         XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 13, 13, 32], [3, 3, 32, 64], dilation: (2, 1)), Float.self))
         XCTAssertFalse(WinogradKernels.applies(to: geometry([32, 13, 13, 32], [5, 5, 32, 64]), Float.self))

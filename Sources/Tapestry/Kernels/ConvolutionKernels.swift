@@ -61,7 +61,8 @@ enum ConvolutionKernels {
                 let chunk = start..<Swift.min(start + perChunk, images.upperBound)
                 if let winograd {
                     WinogradKernels.forward(input, transformedKernel: winograd.base, bias: bias, g, images: chunk,
-                                            rectifying: rectifying, into: output, onThisThread: parts > 1)
+                                            rectifying: rectifying, into: output + start * positions * channels,
+                                            onThisThread: parts > 1)
                     start = chunk.upperBound
                     continue
                 }
