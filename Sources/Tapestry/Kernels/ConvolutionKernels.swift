@@ -49,6 +49,9 @@ enum ConvolutionKernels {
         let parts = parts(g, Scalar.self)
         let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
         let perChunk = columns == nil ? imagesPerChunk(g) : g.batch
+        // Winograd F(2×2, 3×3) instead of im2col when it applies and no columns are kept.
+        let winograd = columns == nil && WinogradKernels.applies(to: g, Scalar.self) ? WinogradKernels.transformedKernel(kernel, g) : nil
+        defer { winograd?.release() }
         BatchParts.run(parts) { part in
             let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
             let scratch = Scratch<Scalar>(count: columns == nil ? Swift.min(perChunk, images.count) * positions * depth : 1)
@@ -56,6 +59,13 @@ enum ConvolutionKernels {
             var start = images.lowerBound
             while start < images.upperBound {
                 let chunk = start..<Swift.min(start + perChunk, images.upperBound)
+                if let winograd {
+                    WinogradKernels.forward(input, transformedKernel: winograd.base, bias: bias, g, images: chunk,
+                                            rectifying: rectifying, into: output + start * positions * channels,
+                                            onThisThread: parts > 1)
+                    start = chunk.upperBound
+                    continue
+                }
                 let rows = chunk.count * positions
                 let chunkColumns = columns.map { $0 + start * positions * depth } ?? scratch.base
                 ColumnKernels.im2col(input, g, images: chunk, into: chunkColumns)

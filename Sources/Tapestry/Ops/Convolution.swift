@@ -70,8 +70,11 @@ extension Tensor where Scalar: TensorScalar {
         let result = Tensor(uninitializedShape: g.outputShape)
         if result.scalarCount == 0 { return result }
         let tape = recordingTape ?? kernel.recordingTape ?? bias?.recordingTape
-        // The pullback's kernel gradient reads the columns again: keep them unless huge.
-        let keepsColumns = kernel.recordingTape != nil && g.batch * g.positions * g.depth <= ConvolutionLayout.keptColumnsLimit
+        // The pullback's kernel gradient reads the columns again: keep them unless huge, or
+        // unless the forward runs as Winograd (then the pullback rebuilds them chunk by chunk:
+        // measured faster for Fashion's second convolution than im2col plus Winograd).
+        let keepsColumns = kernel.recordingTape != nil && !WinogradKernels.applies(to: g, Scalar.self)
+            && g.batch * g.positions * g.depth <= ConvolutionLayout.keptColumnsLimit
         let columns = keepsColumns ? Tensor(uninitializedShape: [g.batch * g.positions, g.depth]) : nil
         ConvolutionKernels.forward(storage.base, kernel: kernel.storage.base, bias: bias.map { UnsafePointer($0.storage.base) },
                                    g, rectifying: rectified, into: result.storage.base,
