@@ -45,7 +45,7 @@ extension Model {
     /// The cached plan when it still fits a step of `rows` samples of `sampleShape`,
     /// checked without listing the model's parameters (see `SequentialStepPlan.fits(layers:sampleShape:)`);
     /// `trainOnBatch` uses it to skip the per-call parameter list and shape validation.
-    func cachedStepPlan(sampleShape: [Int], rows: Int, configuration: TrainingConfiguration<Scalar>) -> SequentialStepPlan<Scalar>? {
+    func cachedStepPlan(sampleShape: ArraySlice<Int>, rows: Int, configuration: TrainingConfiguration<Scalar>) -> SequentialStepPlan<Scalar>? {
         guard configuration.stepPlans.isEnabled, !detectsAnomalies, let sequential = self as? Sequential<Scalar>,
               let plan = configuration.stepPlans.plan, rows <= plan.maximumBatchSize,
               plan.fits(layers: sequential.layers, sampleShape: sampleShape) else { return nil }

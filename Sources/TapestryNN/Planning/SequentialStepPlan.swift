@@ -101,8 +101,8 @@ final class SequentialStepPlan<Scalar: TensorScalar> {
     /// Whether the plan still fits the same layers and sample shape, checked without the
     /// model's parameter list: each planned parameter still trainable, each layer's plan
     /// still valid (the layers' parameters are the plan's: every layer is planned).
-    func fits(layers: [any Layer<Scalar>], sampleShape: [Int]) -> Bool {
-        guard layers.count == layerIdentities.count, sampleShape == self.sampleShape else { return false }
+    func fits(layers: [any Layer<Scalar>], sampleShape: ArraySlice<Int>) -> Bool {
+        guard layers.count == layerIdentities.count, sampleShape.elementsEqual(self.sampleShape) else { return false }
         for index in layers.indices where ObjectIdentifier(layers[index]) != layerIdentities[index] { return false }
         for parameter in parameters where !parameter.isTrainable { return false }
         for plan in layerPlans where !plan.isValid { return false }

@@ -238,7 +238,7 @@ extension Model {
 
     private func trainOnBatch(_ batch: TensorDataset<Scalar>) throws -> Double {
         let configuration = try requireConfiguration(for: "trainOnBatch")
-        if let plan = cachedStepPlan(sampleShape: batch.sampleShape, rows: batch.sampleCount, configuration: configuration) {
+        if let plan = cachedStepPlan(sampleShape: batch.inputs.shape.dropFirst(), rows: batch.sampleCount, configuration: configuration) {
             // The plan was made for these shapes: only the targets need checking.
             let targets = try preparedTargets(batch, loss: configuration.loss, outputShape: plan.outputSampleShape)
             return try Double(trainOnBatch(batch, targets: targets, plan: plan, parameters: plan.parameters,
