@@ -45,6 +45,7 @@ let package = Package(
             name: "Tapestry",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "CKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         .target(name: "TapestryIO", dependencies: ["Tapestry", "CZlib"]),
