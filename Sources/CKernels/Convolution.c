@@ -6,9 +6,10 @@
 // positions whose window crosses the border, and the channels past the last whole block,
 // go one position at a time with the border checked per tap.
 //
-// Kernel gradient: per output row and tap, the positions whose tap lies inside the image
-// are summed `POSITIONS` at a time into independent register accumulators (so the FMAs do
-// not wait on each other), then added to the gradient's row for that tap.
+// Gradients: per output row, the cotangent is masked by the ReLU (into a row of scratch,
+// which stays in L1) and summed for the bias; then per tap, the positions whose tap lies
+// inside the image are summed `POSITIONS` at a time into independent register accumulators
+// (so the FMAs do not wait on each other) and added to the kernel gradient's row for that tap.
 #include "DirectConvolution.h"
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
@@ -180,20 +181,28 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
     }                                                                                                             \
                                                                                                                   \
     TAPESTRY_CLONES                                                                                               \
-    void tapestry_direct_convolution_kernel_gradient_##suffix(const T *input, const T *gradient,                  \
-                                                              const tapestry_convolution_geometry *g,             \
-                                                              size_t images, T *kernel_gradient,                  \
-                                                              T *bias_gradient) {                                 \
+    void tapestry_direct_convolution_gradients_##suffix(const T *input, const T *gradient,                        \
+                                                        const T *rectified_output,                                \
+                                                        const tapestry_convolution_geometry *g, size_t images,    \
+                                                        T *row_scratch, T *kernel_gradient, T *bias_gradient) {   \
         const ptrdiff_t H = g->height, W = g->width, C = g->input_channels, O = g->output_channels;               \
         const ptrdiff_t OH = g->output_height, OW = g->output_width;                                              \
         const ptrdiff_t x_step = g->stride_width * C, whole = O - O % CB;                                         \
         for (size_t n = 0; n < images; n++) {                                                                     \
             const T *image = input + (ptrdiff_t)n * H * W * C;                                                    \
             for (ptrdiff_t oh = 0; oh < OH; oh++) {                                                               \
-                const T *row_gradient = gradient + (((ptrdiff_t)n * OH + oh) * OW) * O;                           \
+                const ptrdiff_t row_offset = (((ptrdiff_t)n * OH + oh) * OW) * O;                                 \
+                const T *row_gradient = gradient + row_offset;                                                    \
+                if (rectified_output) {                                                                           \
+                    /* The cotangent where the output was positive, zero elsewhere (NaN counts as not). */        \
+                    const T *y = rectified_output + row_offset;                                                   \
+                    for (ptrdiff_t i = 0; i < OW * O; i++) row_scratch[i] = y[i] > 0 ? row_gradient[i] : (T)0;    \
+                    row_gradient = row_scratch;                                                                   \
+                }                                                                                                 \
                 if (bias_gradient)                                                                                \
                     for (ptrdiff_t ow = 0; ow < OW; ow++)                                                         \
                         for (ptrdiff_t c = 0; c < O; c++) bias_gradient[c] += row_gradient[ow * O + c];           \
+                if (!kernel_gradient) continue;                                                                   \
                 const ptrdiff_t top = oh * g->stride_height - g->pad_top;                                         \
                 ptrdiff_t kh_lo, kh_hi;                                                                           \
                 inside_taps(top, g->dilation_height, g->kernel_height, H, &kh_lo, &kh_hi);                        \

@@ -3,7 +3,7 @@ import XCTest
 
 /// The direct convolution of shallow windows against the im2col path it replaces: the same
 /// forward values (with and without bias and ReLU) and the same kernel, bias and input
-/// gradients, in `Float` and `Double`, over strides, padding, dilation, non-square images
+/// gradients (also as a first layer, whose input needs none), in `Float` and `Double`, over strides, padding, dilation, non-square images
 /// and windows, channel counts on and off the 16-lane blocks, in one part or split.
 final class DirectConvolutionKernelTests: XCTestCase {
     private typealias Case = (input: [Int], kernel: [Int], strides: (Int, Int), padding: Padding, dilation: (Int, Int))
@@ -24,7 +24,7 @@ final class DirectConvolutionKernelTests: XCTestCase {
     private func convolve<Scalar: TensorScalar>(
         _ x: Tensor<Scalar>, _ k: Tensor<Scalar>, _ b: Tensor<Scalar>?, _ c: Case, rectified: Bool,
         weights: Tensor<Scalar>, direct: Bool, split: Bool
-    ) -> (untracked: Tensor<Scalar>, tracked: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    ) -> (untracked: Tensor<Scalar>, tracked: Tensor<Scalar>, gradients: [Tensor<Scalar>], parameterGradients: [Tensor<Scalar>]) {
         DirectConvolutionKernels.depthLimit = direct ? Int.max : 0
         ConvolutionKernels.parallelThreshold = split ? 0 : Int.max
         let untracked = x.convolved2D(with: k, bias: b, strides: c.strides, padding: c.padding, dilation: c.dilation,
@@ -33,7 +33,13 @@ final class DirectConvolutionKernelTests: XCTestCase {
         let watched = ([x, k] + (b.map { [$0] } ?? [])).map { tape.watch($0) }
         let y = watched[0].convolved2D(with: watched[1], bias: b == nil ? nil : watched[2], strides: c.strides,
                                        padding: c.padding, dilation: c.dilation, rectified: rectified)
-        return (untracked, y.detached(), tape.gradient(of: (y * weights).sum(), wrt: watched))
+        // As a first layer: the input untracked, only the kernel's and bias's gradients.
+        let parameterTape = Tape<Scalar>()
+        let parameters = ([k] + (b.map { [$0] } ?? [])).map { parameterTape.watch($0) }
+        let z = x.convolved2D(with: parameters[0], bias: b == nil ? nil : parameters[1], strides: c.strides,
+                              padding: c.padding, dilation: c.dilation, rectified: rectified)
+        return (untracked, y.detached(), tape.gradient(of: (y * weights).sum(), wrt: watched),
+                parameterTape.gradient(of: (z * weights).sum(), wrt: parameters))
     }
 
     /// The largest difference relative to the largest magnitude of `reference`.
@@ -76,6 +82,10 @@ final class DirectConvolutionKernelTests: XCTestCase {
                             XCTAssertEqual(gradient.shape, expected.shape, "\(name): \(label)")
                             XCTAssertLessThanOrEqual(relativeError(gradient, expected), tolerance, "\(name): \(label)")
                         }
+                        for (name, (gradient, expected)) in zip(["kernel", "bias"], zip(direct.parameterGradients, reference.gradients.dropFirst())) {
+                            XCTAssertLessThanOrEqual(relativeError(gradient, expected), tolerance, "first layer, \(name): \(label)")
+                        }
+                        XCTAssertEqual(direct.parameterGradients.count, reference.gradients.count - 1, label)
                         if rectified {
                             XCTAssertGreaterThanOrEqual(direct.untracked.scalars.min() ?? -1, 0, label)
                         }

@@ -1,8 +1,9 @@
 // Direct 2-D convolution for shallow windows (few taps times input channels), where im2col
 // and a matrix product of depth `kh · kw · in` waste most of their time copying and packing:
-// the forward pass (with bias and optional ReLU) and the kernel's and bias's gradients,
-// over NHWC images and HWIO kernels, vectorised over the output channels (contiguous in
-// both layouts). Multiversioned like CKernels.h (AVX-512 / AVX2 / baseline clones).
+// the forward pass (with bias and optional ReLU) and the kernel's and bias's gradients
+// (through the ReLU), over NHWC images and HWIO kernels, vectorised over the output
+// channels (contiguous in both layouts). Multiversioned like CKernels.h (AVX-512 / AVX2 /
+// baseline clones).
 //
 // Kernels only: no allocation, no threads, no autodiff; the Swift side owns shapes, checks
 // and the split of a batch across cores.
@@ -39,18 +40,22 @@ void tapestry_direct_convolution_f64(const double *input, const double *kernel, 
                                      const tapestry_convolution_geometry *geometry, size_t images, int rectify,
                                      double *output);
 
-/// The kernel's gradient `dW[kh, kw, in, out] = Σ x[tap] · g[position, out]` over the
-/// positions of `images` consecutive images (`input` NHWC, `gradient`
-/// `[images, outH, outW, out]`), added to `kernel_gradient` (HWIO, initialised); with
-/// `bias_gradient` (initialised, or NULL), `Σ g` over the positions is added there too.
-void tapestry_direct_convolution_kernel_gradient_f32(const float *input, const float *gradient,
-                                                     const tapestry_convolution_geometry *geometry, size_t images,
-                                                     float *kernel_gradient, float *bias_gradient);
+/// The kernel's and bias's gradients over the positions of `images` consecutive images
+/// (`input` NHWC, `gradient` the cotangent `[images, outH, outW, out]`):
+/// `dW[kh, kw, in, out] += Σ x[tap] · g[position, out]` into `kernel_gradient` (HWIO,
+/// initialised) and `db[out] += Σ g[position, out]` into `bias_gradient` (initialised), each
+/// skipped when NULL. With `rectified_output` (the forward's output after ReLU, laid out as
+/// `gradient`), the cotangent counts only where that output is positive; `row_scratch`
+/// then holds `outW · out` scalars for one masked row (otherwise it may be NULL).
+void tapestry_direct_convolution_gradients_f32(const float *input, const float *gradient, const float *rectified_output,
+                                               const tapestry_convolution_geometry *geometry, size_t images,
+                                               float *row_scratch, float *kernel_gradient, float *bias_gradient);
 
-/// `tapestry_direct_convolution_kernel_gradient_f32` in double precision.
-void tapestry_direct_convolution_kernel_gradient_f64(const double *input, const double *gradient,
-                                                     const tapestry_convolution_geometry *geometry, size_t images,
-                                                     double *kernel_gradient, double *bias_gradient);
+/// `tapestry_direct_convolution_gradients_f32` in double precision.
+void tapestry_direct_convolution_gradients_f64(const double *input, const double *gradient,
+                                               const double *rectified_output,
+                                               const tapestry_convolution_geometry *geometry, size_t images,
+                                               double *row_scratch, double *kernel_gradient, double *bias_gradient);
 
 #ifdef __cplusplus
 }

@@ -122,32 +122,47 @@ enum ConvolutionKernels {
         let parts = parts(g, Scalar.self)
         let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
         let perChunk = imagesPerChunk(g)
-        // Shallow windows sum the kernel's gradient directly (no columns to rebuild).
+        // Shallow windows sum the kernel's gradient directly (no columns to rebuild); without
+        // an input gradient, that pass also masks the cotangent and sums the bias's.
         let direct = columns == nil && DirectConvolutionKernels.applies(to: g, Scalar.self)
+        let directOnly = direct && inputGradient == nil
         // Part 0 writes the kernel and bias gradients in place; the others into scratch,
         // added to part 0's afterwards.
         let partials = parts > 1 ? Scratch<Scalar>(count: (parts - 1) * (depth + 1) * channels) : nil
         defer { partials?.release() }
-        let masked = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
+        let masked = rectifiedOutput == nil || directOnly ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
         defer { masked?.release() }
         BatchParts.run(parts) { part in
             let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
             let firstRow = images.lowerBound * positions, partRows = images.count * positions
+            let partial = part == 0 ? nil : partials.map { $0.base + (part - 1) * (depth + 1) * channels }
+            let kernelTarget = kernelGradient == nil ? nil : partial ?? kernelGradient
+            let biasTarget = biasGradient == nil ? nil : partial.map { $0 + depth * channels } ?? biasGradient
+            if directOnly {
+                kernelTarget?.update(repeating: 0, count: depth * channels)
+                biasTarget?.update(repeating: 0, count: channels)
+                let row = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.outputWidth * channels)
+                defer { row?.release() }
+                DirectConvolutionKernels.addGradients(
+                    input: input, gradient: gradient + firstRow * channels,
+                    rectifiedOutput: rectifiedOutput.map { $0 + firstRow * channels }, g, images: images,
+                    rowScratch: row?.base, kernelGradient: kernelTarget, biasGradient: biasTarget)
+                return
+            }
             var cotangent = gradient + firstRow * channels
             if let rectifiedOutput, let masked {
                 let destination = masked.base + firstRow * channels
                 mask(cotangent, where: rectifiedOutput + firstRow * channels, into: destination, count: partRows * channels)
                 cotangent = UnsafePointer(destination)
             }
-            let partial = part == 0 ? nil : partials.map { $0.base + (part - 1) * (depth + 1) * channels }
-            if let biasGradient {
-                sumRows(cotangent, rows: partRows, columns: channels, into: partial.map { $0 + depth * channels } ?? biasGradient)
+            if let biasTarget {
+                sumRows(cotangent, rows: partRows, columns: channels, into: biasTarget)
             }
-            let kernelTarget = kernelGradient == nil ? nil : partial ?? kernelGradient
             if let kernelTarget, direct {
                 kernelTarget.update(repeating: 0, count: depth * channels)
-                DirectConvolutionKernels.addKernelGradient(input: input, gradient: cotangent, g, images: images,
-                                                           into: kernelTarget, biasGradient: nil)
+                DirectConvolutionKernels.addGradients(input: input, gradient: cotangent, rectifiedOutput: nil, g,
+                                                      images: images, rowScratch: nil, kernelGradient: kernelTarget,
+                                                      biasGradient: nil)
             } else if let kernelTarget, let columns {
                 gemm(onThisThread: parts > 1, transposeA: true, transposeB: false, m: depth, n: channels, k: partRows,
                      a: columns + firstRow * depth, lda: depth, b: cotangent, ldb: channels,
