@@ -20,7 +20,7 @@
 
 /// Neighbouring output positions one register block covers.
 #ifndef POSITIONS
-#define POSITIONS 4
+#define POSITIONS 8
 #endif
 
 /// 16 floats or 8 doubles: one AVX-512 register (two AVX2 ones, four SSE ones), loaded
@@ -68,10 +68,25 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
                                          ptrdiff_t top, ptrdiff_t kh_lo, ptrdiff_t kh_hi, ptrdiff_t left,         \
                                          ptrdiff_t c0, ptrdiff_t width, int rectify, T *restrict out) {           \
         const ptrdiff_t W = g->width, C = g->input_channels, O = g->output_channels;                              \
-        T acc[CB];                                                                                                \
-        for (ptrdiff_t j = 0; j < width; j++) acc[j] = bias ? bias[c0 + j] : (T)0;                                \
         ptrdiff_t kw_lo, kw_hi;                                                                                   \
         inside_taps(left, g->dilation_width, g->kernel_width, W, &kw_lo, &kw_hi);                                 \
+        if (width == CB) {                                                                                        \
+            /* A whole block: one vector accumulator. */                                                          \
+            V sum = bias ? *(const V *)(bias + c0) : (V){0};                                                      \
+            for (ptrdiff_t kh = kh_lo; kh < kh_hi; kh++) {                                                        \
+                const ptrdiff_t row = top + kh * g->dilation_height;                                              \
+                for (ptrdiff_t kw = kw_lo; kw < kw_hi; kw++) {                                                    \
+                    const T *restrict x = image + (row * W + left + kw * g->dilation_width) * C;                  \
+                    const T *restrict w = kernel + (kh * g->kernel_width + kw) * C * O + c0;                      \
+                    for (ptrdiff_t ci = 0; ci < C; ci++) sum += x[ci] * *(const V *)(w + ci * O);                 \
+                }                                                                                                 \
+            }                                                                                                     \
+            if (rectify) sum = (V)((M)sum & ~(sum < 0));                                                          \
+            *(V *)out = sum;                                                                                      \
+            return;                                                                                               \
+        }                                                                                                         \
+        T acc[CB];                                                                                                \
+        for (ptrdiff_t j = 0; j < width; j++) acc[j] = bias ? bias[c0 + j] : (T)0;                                \
         for (ptrdiff_t kh = kh_lo; kh < kh_hi; kh++) {                                                            \
             const ptrdiff_t row = top + kh * g->dilation_height;                                                  \
             for (ptrdiff_t kw = kw_lo; kw < kw_hi; kw++) {                                                        \
@@ -97,14 +112,17 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
         const V start = bias ? *(const V *)(bias + c0) : (V){0};                                                  \
         V acc[POSITIONS];                                                                                         \
         for (int p = 0; p < POSITIONS; p++) acc[p] = start;                                                       \
+        /* Without dilation along the width, a window row's taps are one run of kw · in scalars. */               \
+        const ptrdiff_t runs = g->dilation_width == 1 ? 1 : g->kernel_width;                                      \
+        const ptrdiff_t run = g->dilation_width == 1 ? g->kernel_width * C : C;                                   \
         for (ptrdiff_t kh = kh_lo; kh < kh_hi; kh++) {                                                            \
             const ptrdiff_t row = top + kh * g->dilation_height;                                                  \
-            for (ptrdiff_t kw = 0; kw < g->kernel_width; kw++) {                                                  \
+            for (ptrdiff_t kw = 0; kw < runs; kw++) {                                                             \
                 const T *restrict x = image + (row * W + left + kw * g->dilation_width) * C;                      \
                 const T *restrict w = kernel + (kh * g->kernel_width + kw) * C * O + c0;                          \
-                for (ptrdiff_t ci = 0; ci < C; ci++) {                                                            \
-                    const V wv = *(const V *)(w + ci * O);                                                        \
-                    for (int p = 0; p < POSITIONS; p++) acc[p] += x[p * step + ci] * wv;                          \
+                for (ptrdiff_t t = 0; t < run; t++) {                                                             \
+                    const V wv = *(const V *)(w + t * O);                                                         \
+                    for (int p = 0; p < POSITIONS; p++) acc[p] += x[p * step + t] * wv;                           \
                 }                                                                                                 \
             }                                                                                                     \
         }                                                                                                         \
