@@ -42,45 +42,50 @@ final class ConvolutionKernelTests: XCTestCase {
 
     func testFusedConvolutionMatchesTheCompositionInOnePartOrSplitWithColumnsKeptOrRebuilt() {
         let savedThreshold = ConvolutionKernels.parallelThreshold, savedLimit = ConvolutionLayout.keptColumnsLimit
-        let savedBudget = ConvolutionKernels.columnBudget
+        let savedBudget = ConvolutionKernels.columnBudget, savedDepth = DirectConvolutionKernels.depthLimit
         defer {
             ConvolutionKernels.parallelThreshold = savedThreshold
             ConvolutionLayout.keptColumnsLimit = savedLimit
             ConvolutionKernels.columnBudget = savedBudget
+            DirectConvolutionKernels.depthLimit = savedDepth
         }
-        var generator = SeededRandomNumberGenerator(seed: 41)
-        for s in settings {
-            let x = Tensor<Double>(randomUniform: s.input, in: -1..<1, using: &generator)
-            let k = Tensor<Double>(randomUniform: s.kernel, in: -1..<1, using: &generator)
-            let b = Tensor<Double>(randomUniform: [s.kernel[3]], in: -0.5..<0.5, using: &generator)
-            let outputShape = x.convolved2D(with: k, strides: s.strides, padding: s.padding, dilation: s.dilation).shape
-            let weights = Tensor<Double>(randomUniform: outputShape, in: -1..<1, using: &generator)
-            for rectified in [false, true] {
-                let (expected, expectedGradients) = valueAndGradients([x, k, b], weights: weights) {
-                    self.composed($0[0], $0[1], $0[2], s, rectified: rectified)
-                }
-                XCTAssertGreaterThan(expectedGradients[1].scalars.map(abs).max() ?? 0, 0)
-                // One part or split; columns kept or rebuilt; one chunk per part or an image
-                // per chunk (a budget of one scalar).
-                for (threshold, limit, budget) in [(Int.max, Int.max, savedBudget), (0, Int.max, savedBudget),
-                                                   (0, 0, savedBudget), (Int.max, 0, 1), (0, 0, 1)] {
-                    ConvolutionKernels.parallelThreshold = threshold
-                    ConvolutionLayout.keptColumnsLimit = limit
-                    ConvolutionKernels.columnBudget = budget
-                    let (fused, gradients) = valueAndGradients([x, k, b], weights: weights) {
-                        $0[0].convolved2D(with: $0[1], bias: $0[2], strides: s.strides, padding: s.padding,
-                                          dilation: s.dilation, rectified: rectified)
+        // Through im2col and matrix products, then through the direct loops.
+        for depthLimit in [0, Int.max] {
+            DirectConvolutionKernels.depthLimit = depthLimit
+            var generator = SeededRandomNumberGenerator(seed: 41)
+            for s in settings {
+                let x = Tensor<Double>(randomUniform: s.input, in: -1..<1, using: &generator)
+                let k = Tensor<Double>(randomUniform: s.kernel, in: -1..<1, using: &generator)
+                let b = Tensor<Double>(randomUniform: [s.kernel[3]], in: -0.5..<0.5, using: &generator)
+                let outputShape = x.convolved2D(with: k, strides: s.strides, padding: s.padding, dilation: s.dilation).shape
+                let weights = Tensor<Double>(randomUniform: outputShape, in: -1..<1, using: &generator)
+                for rectified in [false, true] {
+                    let (expected, expectedGradients) = valueAndGradients([x, k, b], weights: weights) {
+                        self.composed($0[0], $0[1], $0[2], s, rectified: rectified)
                     }
-                    let label = "\(s.input) ⊛ \(s.kernel), strides \(s.strides), \(s.padding), dilation \(s.dilation), relu \(rectified), threshold \(threshold), kept ≤ \(limit), budget \(budget)"
-                    XCTAssertTrue(fused.isApproximatelyEqual(to: expected, tolerance: 1e-12), label)
-                    for (name, (gradient, reference)) in zip(["input", "kernel", "bias"], zip(gradients, expectedGradients)) {
-                        XCTAssertEqual(gradient.shape, reference.shape, "\(name): \(label)")
-                        XCTAssertTrue(gradient.isApproximatelyEqual(to: reference, tolerance: 1e-12), "\(name): \(label)")
+                    XCTAssertGreaterThan(expectedGradients[1].scalars.map(abs).max() ?? 0, 0)
+                    // One part or split; columns kept or rebuilt; one chunk per part or an image
+                    // per chunk (a budget of one scalar).
+                    for (threshold, limit, budget) in [(Int.max, Int.max, savedBudget), (0, Int.max, savedBudget),
+                                                       (0, 0, savedBudget), (Int.max, 0, 1), (0, 0, 1)] {
+                        ConvolutionKernels.parallelThreshold = threshold
+                        ConvolutionLayout.keptColumnsLimit = limit
+                        ConvolutionKernels.columnBudget = budget
+                        let (fused, gradients) = valueAndGradients([x, k, b], weights: weights) {
+                            $0[0].convolved2D(with: $0[1], bias: $0[2], strides: s.strides, padding: s.padding,
+                                              dilation: s.dilation, rectified: rectified)
+                        }
+                        let label = "\(s.input) ⊛ \(s.kernel), strides \(s.strides), \(s.padding), dilation \(s.dilation), relu \(rectified), threshold \(threshold), kept ≤ \(limit), budget \(budget), direct depth ≤ \(depthLimit)"
+                        XCTAssertTrue(fused.isApproximatelyEqual(to: expected, tolerance: 1e-12), label)
+                        for (name, (gradient, reference)) in zip(["input", "kernel", "bias"], zip(gradients, expectedGradients)) {
+                            XCTAssertEqual(gradient.shape, reference.shape, "\(name): \(label)")
+                            XCTAssertTrue(gradient.isApproximatelyEqual(to: reference, tolerance: 1e-12), "\(name): \(label)")
+                        }
+                        // Untracked, the forward pass gives the same values.
+                        let untracked = x.convolved2D(with: k, bias: b, strides: s.strides, padding: s.padding,
+                                                      dilation: s.dilation, rectified: rectified)
+                        XCTAssertTrue(untracked.isApproximatelyEqual(to: expected, tolerance: 1e-12), label)
                     }
-                    // Untracked, the forward pass gives the same values.
-                    let untracked = x.convolved2D(with: k, bias: b, strides: s.strides, padding: s.padding,
-                                                  dilation: s.dilation, rectified: rectified)
-                    XCTAssertTrue(untracked.isApproximatelyEqual(to: expected, tolerance: 1e-12), label)
                 }
             }
         }

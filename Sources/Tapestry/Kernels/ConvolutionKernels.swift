@@ -4,9 +4,11 @@ import Accelerate
 import CBLAS
 #endif
 
-/// Convolution as im2col and matrix products, without a tape: the forward product (with
-/// the bias, and optionally ReLU, applied while the rows are in cache) and the pullback's
-/// three gradients (`dW = columnsᵀ · g`, `db = Σ g`, `dX = col2im(g · Wᵀ)`).
+/// Convolution without a tape: im2col and matrix products, or for shallow windows the
+/// direct loops of `DirectConvolutionKernels`. The forward pass applies the bias, and
+/// optionally ReLU, while the rows are in cache, and can max-pool each chunk of its output
+/// straight away; the pullback computes the three gradients (`dW = columnsᵀ · g`, or the
+/// direct sum for shallow windows; `db = Σ g`; `dX = col2im(g · Wᵀ)`).
 ///
 /// Large batches are split by image into one part per core, each part running its
 /// im2col, single-threaded BLAS products and col2im on its own thread: the copies run in
@@ -17,6 +19,9 @@ import CBLAS
 enum ConvolutionKernels {
     /// The most scalars one part's column buffer holds.
     nonisolated(unsafe) static var columnBudget = 1 << 17
+    /// The most scalars of convolution output one part holds before max-pooling them,
+    /// when a pooling follows in the same pass (256 KB of `Float`: it stays in cache).
+    nonisolated(unsafe) static var convolvedBudget = 1 << 16
     /// Convolutions with fewer multiply-adds than this run as one part (splitting costs
     /// a thread hand-off, ~10 µs, and smaller products do not repay it).
     nonisolated(unsafe) static var parallelThreshold = 2_000_000
@@ -27,9 +32,13 @@ enum ConvolutionKernels {
         return Swift.max(1, Swift.min(BLAS.maximumThreads, g.batch))
     }
 
-    /// Images per chunk of a part, so that its columns stay within `columnBudget`.
-    static func imagesPerChunk(_ g: ConvolutionGeometry) -> Int {
-        Swift.max(1, columnBudget / Swift.max(g.positions * g.depth, 1))
+    /// Images per chunk of a part: so that its columns stay within `columnBudget` (the
+    /// direct loops need none), and when `pooled`, its convolution output within
+    /// `convolvedBudget`.
+    static func imagesPerChunk(_ g: ConvolutionGeometry, direct: Bool = false, pooled: Bool = false) -> Int {
+        var images = direct ? g.batch : columnBudget / Swift.max(g.positions * g.depth, 1)
+        if pooled { images = Swift.min(images, convolvedBudget / Swift.max(g.positions * g.outputChannels, 1)) }
+        return Swift.max(1, images)
     }
 
     // MARK: Forward
@@ -38,45 +47,64 @@ enum ConvolutionKernels {
     /// HWIO kernel viewed as `[depth, outputChannels]`, plus `bias` when given, then ReLU
     /// when `rectifying`, into `output` (`[batch · outH · outW, out]`, uninitialised).
     /// With `columns` (`[batch · outH · outW, depth]`), the whole column matrix is kept
-    /// there for the pullback.
+    /// there for the pullback (and the im2col path runs even for a shallow window).
+    ///
+    /// With `pooling`, each chunk's convolution goes to a scratch buffer that stays in
+    /// cache and is max-pooled from there: `output` is then the pooled
+    /// `[batch, poolH, poolW, out]`, and the full-size convolution is never written.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func forward<Scalar: TensorScalar>(
         _ input: UnsafePointer<Scalar>, kernel: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
         _ g: ConvolutionGeometry, rectifying: Bool, into output: UnsafeMutablePointer<Scalar>,
-        keepingColumnsIn columns: UnsafeMutablePointer<Scalar>?
+        keepingColumnsIn columns: UnsafeMutablePointer<Scalar>?, maxPooling pooling: PoolingGeometry? = nil
     ) {
         let parts = parts(g, Scalar.self)
         let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
-        let perChunk = columns == nil ? imagesPerChunk(g) : g.batch
-        // Winograd F(2×2, 3×3) instead of im2col when it applies and no columns are kept.
-        let winograd = columns == nil && WinogradKernels.applies(to: g, Scalar.self) ? WinogradKernels.transformedKernel(kernel, g) : nil
+        // The fastest of three ways that applies: direct loops for a shallow window, Winograd
+        // F(2×2, 3×3) for a deeper 3×3 one, im2col and one product for the rest (and
+        // whenever the columns are kept for the pullback).
+        let direct = columns == nil && DirectConvolutionKernels.applies(to: g, Scalar.self)
+        let winograd = columns == nil && !direct && WinogradKernels.applies(to: g, Scalar.self)
+            ? WinogradKernels.transformedKernel(kernel, g) : nil
         defer { winograd?.release() }
+        let perChunk = columns == nil ? imagesPerChunk(g, direct: direct, pooled: pooling != nil) : g.batch
+        let convolvedShape = [g.outputHeight, g.outputWidth, channels]
+        let pooledScalars = pooling.map { $0.outputHeight * $0.outputWidth * channels } ?? 0
         BatchParts.run(parts) { part in
             let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
-            let scratch = Scratch<Scalar>(count: columns == nil ? Swift.min(perChunk, images.count) * positions * depth : 1)
+            let chunkImages = Swift.min(perChunk, images.count)
+            let scratch = Scratch<Scalar>(count: columns == nil && !direct && winograd == nil ? chunkImages * positions * depth : 1)
             defer { scratch.release() }
+            let convolved = pooling == nil ? nil : Scratch<Scalar>(count: chunkImages * positions * channels)
+            defer { convolved?.release() }
             var start = images.lowerBound
             while start < images.upperBound {
                 let chunk = start..<Swift.min(start + perChunk, images.upperBound)
+                let rows = chunk.count * positions
+                // The chunk's convolution, then its epilogue (the pooling, if any).
+                let destination = convolved?.base ?? output + start * positions * channels
                 if let winograd {
                     WinogradKernels.forward(input, transformedKernel: winograd.base, bias: bias, g, images: chunk,
-                                            rectifying: rectifying, into: output + start * positions * channels,
-                                            onThisThread: parts > 1)
-                    start = chunk.upperBound
-                    continue
+                                            rectifying: rectifying, into: destination, onThisThread: parts > 1)
+                } else if direct {
+                    DirectConvolutionKernels.forward(input, kernel: kernel, bias: bias, g, images: chunk,
+                                                     rectifying: rectifying, into: destination)
+                } else {
+                    let chunkColumns = columns.map { $0 + start * positions * depth } ?? scratch.base
+                    ColumnKernels.im2col(input, g, images: chunk, into: chunkColumns)
+                    if let bias {
+                        for row in 0..<rows { (destination + row * channels).update(from: bias, count: channels) }
+                    }
+                    gemm(onThisThread: parts > 1, transposeA: false, transposeB: false, m: rows, n: channels, k: depth,
+                         a: chunkColumns, lda: depth, b: kernel, ldb: channels,
+                         beta: bias == nil ? 0 : 1, c: destination, ldc: channels)
+                    if rectifying { rectify(destination, count: rows * channels) }
                 }
-                let rows = chunk.count * positions
-                let chunkColumns = columns.map { $0 + start * positions * depth } ?? scratch.base
-                ColumnKernels.im2col(input, g, images: chunk, into: chunkColumns)
-                let destination = output + start * positions * channels
-                if let bias {
-                    for row in 0..<rows { (destination + row * channels).update(from: bias, count: channels) }
+                if let pooling {
+                    PoolingKernels.maxPool(destination, imageShape: convolvedShape, images: chunk.count, geometry: pooling,
+                                           into: output + start * pooledScalars)
                 }
-                gemm(onThisThread: parts > 1, transposeA: false, transposeB: false, m: rows, n: channels, k: depth,
-                     a: chunkColumns, lda: depth, b: kernel, ldb: channels,
-                     beta: bias == nil ? 0 : 1, c: destination, ldc: channels)
-                if rectifying { rectify(destination, count: rows * channels) }
                 start = chunk.upperBound
             }
         }
@@ -89,7 +117,8 @@ enum ConvolutionKernels {
     /// and the cotangent is first zeroed where that output is not positive). Each of
     /// `inputGradient` (`[batch, h, w, in]`), `kernelGradient` (`[depth, out]`) and
     /// `biasGradient` (`[out]`) is written when given (all uninitialised). `columns` is
-    /// the forward's kept column matrix, if it kept one; otherwise im2col runs again.
+    /// the forward's kept column matrix, if it kept one; otherwise a shallow window's
+    /// kernel gradient is summed directly, and a deeper one's im2col runs again.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func backward<Scalar: TensorScalar>(
@@ -102,32 +131,53 @@ enum ConvolutionKernels {
         let parts = parts(g, Scalar.self)
         let (positions, depth, channels) = (g.positions, g.depth, g.outputChannels)
         let perChunk = imagesPerChunk(g)
+        // Shallow windows sum the kernel's gradient directly (no columns to rebuild); without
+        // an input gradient, that pass also masks the cotangent and sums the bias's.
+        let direct = columns == nil && DirectConvolutionKernels.applies(to: g, Scalar.self)
+        let directOnly = direct && inputGradient == nil
         // Part 0 writes the kernel and bias gradients in place; the others into scratch,
         // added to part 0's afterwards.
         let partials = parts > 1 ? Scratch<Scalar>(count: (parts - 1) * (depth + 1) * channels) : nil
         defer { partials?.release() }
-        let masked = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
+        let masked = rectifiedOutput == nil || directOnly ? nil : Scratch<Scalar>(count: g.batch * positions * channels)
         defer { masked?.release() }
         BatchParts.run(parts) { part in
             let images = BatchParts.images(ofPart: part, of: parts, batch: g.batch)
             let firstRow = images.lowerBound * positions, partRows = images.count * positions
+            let partial = part == 0 ? nil : partials.map { $0.base + (part - 1) * (depth + 1) * channels }
+            let kernelTarget = kernelGradient == nil ? nil : partial ?? kernelGradient
+            let biasTarget = biasGradient == nil ? nil : partial.map { $0 + depth * channels } ?? biasGradient
+            if directOnly {
+                kernelTarget?.update(repeating: 0, count: depth * channels)
+                biasTarget?.update(repeating: 0, count: channels)
+                let row = rectifiedOutput == nil ? nil : Scratch<Scalar>(count: g.outputWidth * channels)
+                defer { row?.release() }
+                DirectConvolutionKernels.addGradients(
+                    input: input, gradient: gradient + firstRow * channels,
+                    rectifiedOutput: rectifiedOutput.map { $0 + firstRow * channels }, g, images: images,
+                    rowScratch: row?.base, kernelGradient: kernelTarget, biasGradient: biasTarget)
+                return
+            }
             var cotangent = gradient + firstRow * channels
             if let rectifiedOutput, let masked {
                 let destination = masked.base + firstRow * channels
                 mask(cotangent, where: rectifiedOutput + firstRow * channels, into: destination, count: partRows * channels)
                 cotangent = UnsafePointer(destination)
             }
-            let partial = part == 0 ? nil : partials.map { $0.base + (part - 1) * (depth + 1) * channels }
-            if let biasGradient {
-                sumRows(cotangent, rows: partRows, columns: channels, into: partial.map { $0 + depth * channels } ?? biasGradient)
+            if let biasTarget {
+                sumRows(cotangent, rows: partRows, columns: channels, into: biasTarget)
             }
-            let kernelTarget = kernelGradient == nil ? nil : partial ?? kernelGradient
-            if let kernelTarget, let columns {
+            if let kernelTarget, direct {
+                kernelTarget.update(repeating: 0, count: depth * channels)
+                DirectConvolutionKernels.addGradients(input: input, gradient: cotangent, rectifiedOutput: nil, g,
+                                                      images: images, rowScratch: nil, kernelGradient: kernelTarget,
+                                                      biasGradient: nil)
+            } else if let kernelTarget, let columns {
                 gemm(onThisThread: parts > 1, transposeA: true, transposeB: false, m: depth, n: channels, k: partRows,
                      a: columns + firstRow * depth, lda: depth, b: cotangent, ldb: channels,
                      beta: 0, c: kernelTarget, ldc: channels)
             }
-            let recomputes = kernelTarget != nil && columns == nil
+            let recomputes = kernelTarget != nil && columns == nil && !direct
             guard inputGradient != nil || recomputes else { return }
             if let inputGradient {
                 (inputGradient + images.lowerBound * g.imageScalars).update(repeating: 0, count: images.count * g.imageScalars)

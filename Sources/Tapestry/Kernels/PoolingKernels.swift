@@ -35,6 +35,26 @@ enum PoolingKernels {
         }
     }
 
+    /// Writes the maximum of each window and channel of `images` consecutive images of
+    /// `imageShape` (`[height, width, channels]`) at `input` into `output`
+    /// (`[images, outH, outW, channels]`), on the calling thread and without winners: the
+    /// epilogue of a convolution that pools each chunk of its output while it is in cache.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maxPool<Scalar: TensorScalar>(
+        _ input: UnsafePointer<Scalar>, imageShape: [Int], images: Int, geometry g: PoolingGeometry,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        let inputShape = [images] + imageShape
+        if Scalar.self == Float.self {
+            maxPoolFloat(UnsafeRawPointer(input).assumingMemoryBound(to: Float.self), inputShape: inputShape, geometry: g,
+                         images: 0..<images, into: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self),
+                         winners: nil)
+        } else {
+            maxPoolScalars(input, inputShape: inputShape, geometry: g, images: 0..<images, into: output, winners: nil)
+        }
+    }
+
     /// Inputs with at least this many scalars are pooled on every core, a part of the
     /// batch each.
     nonisolated(unsafe) static var parallelThreshold = 1 << 18

@@ -1,9 +1,11 @@
 // 2-D convolution over NHWC images with HWIO kernels, as one fused op: im2col and one matrix
-// product forward (ConvolutionKernels), and a fused pullback — the kernel's gradient is
-// `columnsᵀ · g`, the bias's the sum of `g`, the input's `g · kernelᵀ` folded back onto the
-// image (col2im) — with the padding implicit throughout. When a sweep builds a graph, the
-// pullback is the same computation from recorded primitives (padding, sliding windows,
-// matrix products), so the convolution is differentiable to any order.
+// product forward (ConvolutionKernels; shallow windows convolve directly instead), and a
+// fused pullback — the kernel's gradient is `columnsᵀ · g` (or summed directly), the bias's
+// the sum of `g`, the input's `g · kernelᵀ` folded back onto the image (col2im) — with the
+// padding implicit throughout. When a sweep builds a graph, the pullback is the same
+// computation from recorded primitives (padding, sliding windows, matrix products), so the
+// convolution is differentiable to any order. For inference, a convolution followed by a
+// max pooling runs as one op that pools each chunk of the convolution while it is in cache.
 
 /// How a convolution or pooling window treats the image border, as in Keras.
 public enum Padding: String, Sendable, Hashable, CaseIterable {
@@ -45,7 +47,8 @@ extension Tensor where Scalar: TensorScalar {
     ///
     /// It is computed as im2col and one matrix product: the windows as rows
     /// `[batch · outHeight · outWidth, kh · kw · in]` times the kernel viewed as
-    /// `[kh · kw · in, out]`. With `rectified: true` the result is `relu` of that, in the
+    /// `[kh · kw · in, out]`; a shallow window (a first layer's, `kh · kw · in` ≤ 32) is
+    /// convolved directly instead, without the column matrix. With `rectified: true` the result is `relu` of that, in the
     /// same op (the activation is applied while the rows are in cache, and the pullback
     /// masks the cotangent itself): what a `Conv2D` layer with a ReLU activation computes.
     ///
@@ -71,9 +74,11 @@ extension Tensor where Scalar: TensorScalar {
         if result.scalarCount == 0 { return result }
         let tape = recordingTape ?? kernel.recordingTape ?? bias?.recordingTape
         // The pullback's kernel gradient reads the columns again: keep them unless huge, or
-        // unless the forward runs as Winograd (then the pullback rebuilds them chunk by chunk:
-        // measured faster for Fashion's second convolution than im2col plus Winograd).
-        let keepsColumns = kernel.recordingTape != nil && !WinogradKernels.applies(to: g, Scalar.self)
+        // shallow windows convolve directly (those loops need none) or the forward runs as
+        // Winograd (then the pullback rebuilds them chunk by chunk: measured faster for
+        // Fashion's second convolution than im2col plus Winograd).
+        let keepsColumns = kernel.recordingTape != nil && !DirectConvolutionKernels.applies(to: g, Scalar.self)
+            && !WinogradKernels.applies(to: g, Scalar.self)
             && g.batch * g.positions * g.depth <= ConvolutionLayout.keptColumnsLimit
         let columns = keepsColumns ? Tensor(uninitializedShape: [g.batch * g.positions, g.depth]) : nil
         ConvolutionKernels.forward(storage.base, kernel: kernel.storage.base, bias: bias.map { UnsafePointer($0.storage.base) },
@@ -99,6 +104,54 @@ extension Tensor where Scalar: TensorScalar {
                 biasGradient: biasGradient?.storage.base)
             return bias == nil ? [inputGradient, kernelGradient] : [inputGradient, kernelGradient, biasGradient]
         }
+    }
+
+    /// The convolution of `convolved2D(with:bias:strides:padding:dilation:rectified:)`
+    /// followed by `maxPooled2D(size:strides:padding:)` on its result, as one op for
+    /// inference: each chunk of images is convolved into a buffer that stays in cache and
+    /// max-pooled from there, so the full-size convolution (Fashion's first layer:
+    /// 26 × 26 × 32 per image) is never written to memory.
+    ///
+    /// ```swift
+    /// let images = Tensor<Float>(zeros: [8, 28, 28, 1])
+    /// let kernel = Tensor<Float>(zeros: [3, 3, 1, 32]), bias = Tensor<Float>(zeros: [32])
+    /// images.convolvedAndMaxPooled2D(with: kernel, bias: bias, rectified: true).shape  // [8, 13, 13, 32]
+    /// ```
+    ///
+    /// When a tape records any operand, this is exactly the two ops one after the other,
+    /// so gradients are those of the composition.
+    ///
+    /// - Precondition: as for the convolution, and for the pooling of its output.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func convolvedAndMaxPooled2D(
+        with kernel: Tensor, bias: Tensor? = nil, strides: (height: Int, width: Int) = (1, 1),
+        padding: Padding = .valid, dilation: (height: Int, width: Int) = (1, 1), rectified: Bool = false,
+        poolSize: (height: Int, width: Int) = (2, 2), poolStrides: (height: Int, width: Int)? = nil,
+        poolPadding: Padding = .valid
+    ) -> Tensor {
+        if recordingTape ?? kernel.recordingTape ?? bias?.recordingTape != nil {
+            return convolved2D(with: kernel, bias: bias, strides: strides, padding: padding, dilation: dilation,
+                               rectified: rectified)
+                .maxPooled2D(size: poolSize, strides: poolStrides, padding: poolPadding)
+        }
+        precondition(rank == 4 && kernel.rank == 4 && shape[3] == kernel.shape[2],
+                     "conv2d_max_pool2d: input shape \(shape) and kernel shape \(kernel.shape) are not NHWC [batch, height, width, in] and HWIO [kh, kw, in, out]")
+        let outputChannels = kernel.shape[3]
+        if let bias {
+            precondition(bias.shape == [outputChannels],
+                         "conv2d_max_pool2d: bias shape \(bias.shape) does not match kernel shape \(kernel.shape); expected [\(outputChannels)]")
+        }
+        let g = convolutionLayout(kernelShape: kernel.shape, strides: strides, padding: padding, dilation: dilation).geometry
+        let pooling = Self.poolingGeometry(
+            inputShape: g.outputShape, size: poolSize, strides: poolStrides ?? poolSize, padding: poolPadding,
+            op: "conv2d_max_pool2d")
+        let result = Tensor(uninitializedShape: [g.batch, pooling.outputHeight, pooling.outputWidth, outputChannels])
+        if result.scalarCount == 0 { return result }
+        ConvolutionKernels.forward(storage.base, kernel: kernel.storage.base, bias: bias.map { UnsafePointer($0.storage.base) },
+                                   g, rectifying: rectified, into: result.storage.base, keepingColumnsIn: nil,
+                                   maxPooling: pooling)
+        return result
     }
 
     /// The convolution's gradients computed from recorded ops, for a sweep that builds a

@@ -80,7 +80,16 @@ extension Tensor where Scalar: TensorScalar {
     func poolingGeometry(
         size: (height: Int, width: Int), strides: (height: Int, width: Int), padding: Padding, op: String
     ) -> PoolingGeometry {
-        precondition(rank == 4, "\(op): needs an NHWC input of rank 4, got shape \(shape) for pool size \([size.height, size.width])")
+        Self.poolingGeometry(inputShape: shape, size: size, strides: strides, padding: padding, op: op)
+    }
+
+    /// The windows of a pooling op over an input of `inputShape`, checked, with
+    /// TensorFlow's padding split.
+    static func poolingGeometry(
+        inputShape shape: [Int], size: (height: Int, width: Int), strides: (height: Int, width: Int), padding: Padding,
+        op: String
+    ) -> PoolingGeometry {
+        precondition(shape.count == 4, "\(op): needs an NHWC input of rank 4, got shape \(shape) for pool size \([size.height, size.width])")
         precondition(size.height >= 1 && size.width >= 1 && strides.height >= 1 && strides.width >= 1,
                      "\(op): pool size \([size.height, size.width]) and strides \([strides.height, strides.width]) must be positive (input shape \(shape))")
         guard let vertical = padding.outputSize(input: shape[1], reach: size.height, stride: strides.height),

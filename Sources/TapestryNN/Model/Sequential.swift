@@ -69,10 +69,43 @@ public final class Sequential<Scalar: TensorScalar>: Model<Scalar> {
     }
 
     /// Applies the layers in order, each labelled with its name on the tape.
+    ///
+    /// In inference (not training, nothing tracked), a `Conv2D` with a ReLU or linear
+    /// activation immediately followed by a `MaxPooling2D` runs as one op
+    /// (`convolvedAndMaxPooled2D`), which pools the convolution while it is in cache; the
+    /// result is the same.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public override func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        layers.reduce(input) { x, layer in layer.applyLabelled(to: x) }
+        guard !LearningPhase.isTraining, !input.isTracked else {
+            return layers.reduce(input) { x, layer in layer.applyLabelled(to: x) }
+        }
+        var x = input, index = layers.startIndex
+        while index < layers.endIndex {
+            if index + 1 < layers.endIndex, let fused = Self.convolvedAndPooled(x, layers[index], layers[index + 1]) {
+                x = fused
+                index += 2
+            } else {
+                x = layers[index].applyLabelled(to: x)
+                index += 1
+            }
+        }
+        return x
+    }
+
+    /// `pool(conv(x))` as one fused op when `first` is an untracked `Conv2D` with a ReLU
+    /// or linear activation, `second` a `MaxPooling2D`, and `x` fits the convolution;
+    /// otherwise `nil` (the layers then run one by one, with their own checks).
+    static func convolvedAndPooled(_ x: Tensor<Scalar>, _ first: any Layer<Scalar>, _ second: any Layer<Scalar>) -> Tensor<Scalar>? {
+        guard let conv = first as? Conv2D<Scalar>, let pool = second as? MaxPooling2D<Scalar>,
+              !conv.activation.isCustom, !conv.kernel.value.isTracked, !conv.bias.value.isTracked,
+              x.rank == 4, x.shape[3] == conv.inputChannels else { return nil }
+        let rectified = conv.activation.name == Activation.relu.name
+        guard rectified || conv.activation.isLinear else { return nil }
+        return x.convolvedAndMaxPooled2D(
+            with: conv.kernel.value, bias: conv.bias.value, strides: conv.strides, padding: conv.padding,
+            dilation: conv.dilation, rectified: rectified,
+            poolSize: pool.poolSize, poolStrides: pool.strides, poolPadding: pool.padding)
     }
 
     /// The output shape of the last layer.
