@@ -82,7 +82,7 @@ final class SequentialStepPlan<Scalar: TensorScalar> {
         parameterStarts = starts
         needsInputGradient = plans.indices.map { starts[$0] > 0 }
         gradientPointers = .allocate(capacity: Swift.max(parameters.count, 1))
-        _ = gradientPointers.initialize(repeating: outputGradient.base)
+        gradientPointers.initialize(repeating: outputGradient.base)
     }
 
     deinit { gradientPointers.deallocate() }
