@@ -18,6 +18,8 @@ public class Adam<Scalar: TensorScalar>: ParameterwiseOptimizer<Scalar, AdamMome
     public let epsilon: Double
 
     private var alpha = 0.0
+    /// The update in parts, for large parameters (see `OptimizerKernels.adam`).
+    private let parts = AdamParts()
 
     /// Creates an Adam optimizer.
     public init(learningRate: any LearningRateSchedule = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-7,
@@ -42,7 +44,7 @@ public class Adam<Scalar: TensorScalar>: ParameterwiseOptimizer<Scalar, AdamMome
     /// One Adam step.
     public override func update(_ value: inout Tensor<Scalar>, gradient: Tensor<Scalar>, state: inout AdamMoments<Scalar>) {
         OptimizerKernels.adam(theta: &value, gradient: gradient, m: &state.first, v: &state.second, alpha: alpha,
-                              beta1: beta1, beta2: beta2, epsilon: epsilon)
+                              beta1: beta1, beta2: beta2, epsilon: epsilon, work: parts)
     }
 }
 

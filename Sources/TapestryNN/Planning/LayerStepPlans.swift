@@ -5,7 +5,14 @@ import Tapestry
 /// does), then the activation (ReLU from a scratch buffer, softmax in place); backward, the
 /// activation's pullback and the three products of the `linear`
 /// op's pullback.
+///
+/// A large layer (the Fashion MLP's first, 32 × 784 × 64) splits its products over the
+/// `HelperThreads` by rows of the kernel (`DenseForwardParts`, `DenseBackwardParts`).
 final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
+    /// The fewest multiply-adds of a product per part when it is split: 400K (about 10 µs
+    /// of one core), well above the hand-off's cost of a microsecond or less.
+    static var multiplyAddsPerPart: Int { 400_000 }
+
     private let layer: Dense<Scalar>
     private let inputSize: Int, outputSize: Int
     private let activation: PlannedActivation
@@ -15,6 +22,12 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
     private let inputGradient: StepBuffer<Scalar>
     /// The input of the last `forward`, which `backward` needs.
     private var input: UnsafePointer<Scalar>
+    /// The most parts a product may be split into, the forward's partial sums of all parts
+    /// but the first (`(maximumParts − 1) × maximumBatchSize × outputSize`), and the split
+    /// products' parts (see `DenseStepParts.swift`).
+    private let maximumParts: Int
+    private let partialSums: StepBuffer<Scalar>
+    private let forwardParts: DenseForwardParts<Scalar>, backwardParts: DenseBackwardParts<Scalar>
 
     let outputSampleShape: [Int]
     let parameters: [Parameter<Scalar>]
@@ -27,6 +40,12 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         scratch = StepBuffer(count: activation == .relu ? maximumBatchSize * outputSize : 0)
         inputGradient = StepBuffer(count: maximumBatchSize * inputSize)
         input = UnsafePointer(inputGradient.base)
+        let largest = maximumBatchSize * inputSize * outputSize
+        // Planned for the most threads, so a plan made while `HelperThreads.width` is 1 splits once it is not.
+        maximumParts = Swift.max(1, Swift.min(HelperThreads.maximumWidth, largest / Self.multiplyAddsPerPart, inputSize / 16))
+        partialSums = StepBuffer(count: (maximumParts - 1) * maximumBatchSize * outputSize)
+        forwardParts = DenseForwardParts(inputSize: inputSize, outputSize: outputSize, partialSums: partialSums.base)
+        backwardParts = DenseBackwardParts(inputSize: inputSize, outputSize: outputSize, placeholder: partialSums.base)
         outputSampleShape = [outputSize]
         parameters = [layer.kernel, layer.bias]
     }
@@ -42,8 +61,16 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
         let kernel = layer.kernel.scalarBase, bias = layer.bias.scalarBase
         // ReLU reads the affine map from its own buffer (see `StepKernels.relu`).
         let affine = activation == .relu ? scratch.base : output.base
-        StepKernels.fillRows(affine, with: bias, rows: rows, width: outputSize)
-        StepKernels.gemm(input, kernel, into: affine, m: rows, n: outputSize, k: inputSize, accumulating: true)
+        let parts = parts(rows: rows)
+        if parts == 1 {
+            StepKernels.fillRows(affine, with: bias, rows: rows, width: outputSize)
+            StepKernels.gemm(input, kernel, into: affine, m: rows, n: outputSize, k: inputSize, accumulating: true)
+        } else {
+            let work = forwardParts
+            (work.input, work.kernel, work.bias, work.output, work.rows, work.parts) = (input, kernel, bias, affine, rows, parts)
+            HelperThreads.run(parts: parts, of: work)
+            StepKernels.add(parts - 1, from: partialSums.base, to: affine, count: rows * outputSize)
+        }
         switch activation {
         case .linear: break
         case .relu: StepKernels.relu(affine, into: output.base, count: rows * outputSize)
@@ -64,12 +91,28 @@ final class DenseStepPlan<Scalar: TensorScalar>: LayerStepPlan {
             g = UnsafePointer(scratch.base)
         case .softmax: StepKernels.softmaxGradient(outputGradient, output: output.base, rows: rows, width: outputSize)
         }
-        StepKernels.gemm(input, transposingA: true, g, into: parameterGradients[0], m: inputSize, n: outputSize, k: rows)
-        StepKernels.columnSums(g, rows: rows, width: outputSize, into: parameterGradients[1])
-        guard needsInputGradient else { return nil }
-        StepKernels.gemm(g, layer.kernel.scalarBase, transposingB: true, into: inputGradient.base,
-                         m: rows, n: inputSize, k: outputSize)
-        return inputGradient.base
+        let parts = parts(rows: rows)
+        if parts == 1 {
+            StepKernels.gemm(input, transposingA: true, g, into: parameterGradients[0], m: inputSize, n: outputSize, k: rows)
+            StepKernels.columnSums(g, rows: rows, width: outputSize, into: parameterGradients[1])
+            guard needsInputGradient else { return nil }
+            StepKernels.gemm(g, layer.kernel.scalarBase, transposingB: true, into: inputGradient.base,
+                             m: rows, n: inputSize, k: outputSize)
+            return inputGradient.base
+        }
+        // Each part: its rows of the kernel's gradient and its columns of the input's.
+        let work = backwardParts
+        (work.input, work.outputGradient, work.kernel) = (input, g, layer.kernel.scalarBase)
+        (work.kernelGradient, work.biasGradient) = (parameterGradients[0], parameterGradients[1])
+        (work.inputGradient, work.rows, work.parts) = (needsInputGradient ? inputGradient.base : nil, rows, parts)
+        HelperThreads.run(parts: parts, of: work)
+        return work.inputGradient
+    }
+
+    /// How many parts a product on `rows` samples is split into (1: not split).
+    private func parts(rows: Int) -> Int {
+        guard maximumParts > 1 else { return 1 }
+        return Swift.max(1, Swift.min(maximumParts, HelperThreads.width, rows * inputSize * outputSize / Self.multiplyAddsPerPart))
     }
 }
 

@@ -141,11 +141,13 @@ enum StepKernels {
     }
 
     /// `C = op(A) · op(B)` (or `+= ` with `accumulating`) for row-major matrices through
-    /// BLAS, `op(A)` being `m × k` and `op(B)` `k × n`.
+    /// BLAS, `op(A)` being `m × k` and `op(B)` `k × n`; the leading dimensions (row strides
+    /// as stored) default to the matrices' own widths, and are given for blocks of larger ones.
     @inline(__always)
     static func gemm<Scalar: TensorScalar>(
         _ a: UnsafePointer<Scalar>, transposingA: Bool = false, _ b: UnsafePointer<Scalar>, transposingB: Bool = false,
-        into c: UnsafeMutablePointer<Scalar>, m: Int, n: Int, k: Int, accumulating: Bool = false
+        into c: UnsafeMutablePointer<Scalar>, m: Int, n: Int, k: Int, accumulating: Bool = false,
+        lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
@@ -153,7 +155,27 @@ enum StepKernels {
             return
         }
         Scalar.gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,
-                    alpha: 1, a: a, lda: transposingA ? m : k, b: b, ldb: transposingB ? k : n,
-                    beta: accumulating ? 1 : 0, c: c, ldc: n)
+                    alpha: 1, a: a, lda: lda ?? (transposingA ? m : k), b: b, ldb: ldb ?? (transposingB ? k : n),
+                    beta: accumulating ? 1 : 0, c: c, ldc: ldc ?? n)
+    }
+
+    /// `y += x₁ + x₂ + …`: each of `addends` (`count` scalars apart, one after another
+    /// from `first`) added to `y` in order.
+    static func add<Scalar: TensorScalar>(_ addends: Int, from first: UnsafePointer<Scalar>, to y: UnsafeMutablePointer<Scalar>, count: Int) {
+        let (rx, ry) = (UnsafeRawPointer(first), UnsafeMutableRawPointer(y))
+        if Scalar.self == Float.self {
+            addLoop(addends, rx.assumingMemoryBound(to: Float.self), ry.assumingMemoryBound(to: Float.self), count)
+        } else if Scalar.self == Double.self {
+            addLoop(addends, rx.assumingMemoryBound(to: Double.self), ry.assumingMemoryBound(to: Double.self), count)
+        } else {
+            addLoop(addends, first, y, count)
+        }
+    }
+
+    private static func addLoop<T: TensorScalar>(_ addends: Int, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ count: Int) {
+        for addend in 0..<addends {
+            let source = x + addend * count
+            for i in 0..<count { y[i] += source[i] }
+        }
     }
 }

@@ -11,7 +11,7 @@ final class SequentialStepPlanTrainingTests: XCTestCase {
         var generator = SeededRandomNumberGenerator(seed: 3)
         let x = Tensor<Float>(randomNormal: [150, 2, 3], using: &generator)
         let y = Tensor<Int32>((0..<150).map { _ in Int32(generator.next() % 4) })
-        let (planned, taped) = try fitBoth(Float.self, sampleShape: [2, 3], loss: SparseCategoricalCrossentropy(fromLogits: true)) {
+        let (planned, _) = try fitBoth(Float.self, sampleShape: [2, 3], loss: SparseCategoricalCrossentropy(fromLogits: true)) {
             try $0.fit(x, y, epochs: 2, batchSize: 16, validationSplit: 0, callbacks: [], verbose: 0, seed: 9)
         }
         XCTAssertEqual(planned.epochs.count, 2)

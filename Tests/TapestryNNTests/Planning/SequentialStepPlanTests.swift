@@ -158,3 +158,62 @@ final class SequentialStepPlanTests: XCTestCase {
         return size > 0 ? difference / size : difference
     }
 }
+
+/// Layers large enough to split their products over the helper threads compute what the
+/// tape computes, as do the same plans on one thread.
+final class SplitStepPlanTests: XCTestCase {
+    private var savedWidth = 1
+
+    override func setUp() {
+        savedWidth = HelperThreads.width
+    }
+
+    override func tearDown() {
+        HelperThreads.width = savedWidth
+    }
+
+    func testSplitLayersComputeWhatTheTapeComputesInFloat() throws {
+        try checkSplitPlan(Float.self, tolerance: 1e-5)
+    }
+
+    func testSplitLayersComputeWhatTheTapeComputesInDouble() throws {
+        try checkSplitPlan(Double.self, tolerance: 1e-12)
+    }
+
+    func testKernelRowsOfThePartsCoverTheInputOnce() {
+        for (inputSize, parts) in [(784, 2), (784, 3), (17, 8), (416, 1)] {
+            let slices = (0..<parts).map { kernelRows(ofPart: $0, of: parts, inputSize: inputSize) }
+            XCTAssertEqual(slices.first?.lowerBound, 0)
+            XCTAssertEqual(slices.last?.upperBound, inputSize)
+            for (a, b) in zip(slices, slices.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+            XCTAssertLessThanOrEqual(slices.map(\.count).max()! - slices.map(\.count).min()!, 1, "\(inputSize) in \(parts)")
+        }
+    }
+
+    /// The first layer (416 × 512 at 32 rows: 6.8M multiply-adds) and the second (512 × 64:
+    /// 1M, and the input's gradient is needed) are split; the last is not.
+    private func checkSplitPlan<Scalar: TensorScalar>(_: Scalar.Type, tolerance: Double) throws {
+        var generator = SeededRandomNumberGenerator(seed: 77)
+        let model = SequentialStepPlanTests.model(Scalar.self, sampleShape: [416], sizes: [416, 512, 64, 10],
+                                                  activations: [.relu, .relu, .linear], seed: 9)
+        let loss = SparseCategoricalCrossentropy(fromLogits: true)
+        for width in [2, 1, 3] {
+            HelperThreads.width = width
+            let plan = try XCTUnwrap(SequentialStepPlan(layers: model.layers, sampleShape: [416], maximumBatchSize: 32, loss: loss,
+                                                        parameters: model.trainableParameters))
+            for rows in [32, 7, 1] {
+                let x = Tensor<Scalar>(randomNormal: [rows, 416], using: &generator)
+                let labels = Tensor<Int32>((0..<rows).map { _ in Int32(generator.next() % 10) })
+                let (planned, predictions) = SequentialStepPlanTests.run(plan, inputs: x, targets: .labels(labels))
+                let tape = try model.trainingStep(inputs: x, targets: .labels(labels), weights: nil,
+                                                  parameters: model.trainableParameters, loss: loss)
+                let context = "\(Scalar.self), width \(width), \(rows) rows"
+                XCTAssertEqual(Double(planned), Double(tape.loss), accuracy: tolerance * max(1, abs(Double(tape.loss))), context)
+                XCTAssertLessThanOrEqual(SequentialStepPlanTests.relativeDifference(predictions, tape.predictions), tolerance, context)
+                for (index, (a, b)) in zip(plan.gradients, tape.gradients).enumerated() {
+                    XCTAssertLessThanOrEqual(SequentialStepPlanTests.relativeDifference(a, b), tolerance, "gradient \(index), " + context)
+                }
+            }
+        }
+    }
+}
