@@ -15,6 +15,10 @@
 // output transforms here. Every transform is vectorised over channels, which NHWC and HWIO
 // keep contiguous.
 //
+// The pullback runs the transposes: the output cotangent's `dM = A dY Aᵀ` per tile, 32
+// products by the caller (`dU = Σ Vᵀ dM` over tiles, `dV = dM Uᵀ`), then the kernel
+// gradient `Gᵀ dU G` and the input gradient `B dV Bᵀ`, added onto the overlapping tiles.
+//
 // Layouts. A transformed kernel is 16 planes of `[in, out]` (plane `i` for tile element
 // `i = 4·row + column`). A transformed block of tiles is 16 planes of `[tiles, channels]`.
 // Tiles are numbered across a batch, image by image, then by tile row and tile column;

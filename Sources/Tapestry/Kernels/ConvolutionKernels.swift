@@ -8,7 +8,8 @@ import CBLAS
 /// direct loops of `DirectConvolutionKernels`. The forward pass applies the bias, and
 /// optionally ReLU, while the rows are in cache, and can max-pool each chunk of its output
 /// straight away; the pullback computes the three gradients (`dW = columnsᵀ · g`, or the
-/// direct sum for shallow windows; `db = Σ g`; `dX = col2im(g · Wᵀ)`).
+/// direct sum for shallow windows; `db = Σ g`; `dX = col2im(g · Wᵀ)`; for a convolution
+/// whose forward ran as Winograd, `dW` and `dX` through Winograd's transposed transforms).
 ///
 /// Large batches are split by image into one part per core, each part running its
 /// im2col, single-threaded BLAS products and col2im on its own thread: the copies run in
