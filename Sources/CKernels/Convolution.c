@@ -10,6 +10,9 @@
 // which stays in L1) and summed for the bias; then per tap, the positions whose tap lies
 // inside the image are summed `POSITIONS` at a time into independent register accumulators
 // (so the FMAs do not wait on each other) and added to the kernel gradient's row for that tap.
+// A window of at most SHALLOW taps (a 3×3 first layer over one channel) with whole channel
+// blocks instead keeps its whole gradient in registers, two blocks of channels at a time,
+// and reads each position's cotangent once, masking it on the way.
 #include "DirectConvolution.h"
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__clang__)
@@ -17,6 +20,10 @@
 #else
 #define TAPESTRY_CLONES
 #endif
+
+/// The deepest window (`kh · kw · in` taps) whose kernel gradient, two blocks of channels
+/// wide, is summed in registers.
+#define SHALLOW 9
 
 /// Neighbouring output positions one register block covers.
 #ifndef POSITIONS
@@ -198,6 +205,70 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
         }                                                                                                         \
     }                                                                                                             \
                                                                                                                   \
+    /* The whole kernel gradient for channels `c0..<c0 + nb · CB` of a window at most SHALLOW taps deep, in      \
+       registers over every position of `images` (nb is 1 or 2, a constant after inlining): per position, the     \
+       masked cotangent's nb vectors are loaded once and each tap's input scalar, broadcast, feeds nb FMAs.       \
+       Taps outside the image read zero. Adds into `kernel_gradient` and `bias_gradient` (when not NULL). */       \
+    static inline __attribute__((always_inline)) void shallow_pass_##suffix(                                      \
+        const T *restrict input, const T *restrict gradient, const T *restrict rectified_output,                  \
+        const tapestry_convolution_geometry *g, size_t images, ptrdiff_t c0, int nb, T *restrict kernel_gradient, \
+        T *restrict bias_gradient) {                                                                              \
+        const ptrdiff_t H = g->height, W = g->width, C = g->input_channels, O = g->output_channels;               \
+        const ptrdiff_t OH = g->output_height, OW = g->output_width, KH = g->kernel_height, KW = g->kernel_width; \
+        const ptrdiff_t depth = KH * KW * C;                                                                      \
+        /* Tap d = (kh · KW + kw) · C + ci: its row and column in the window, and its offset from the window's     \
+           first scalar. */                                                                                       \
+        ptrdiff_t tap_row[SHALLOW], tap_column[SHALLOW], tap_offset[SHALLOW];                                     \
+        for (int d = 0; d < SHALLOW; d++) {                                                                       \
+            const ptrdiff_t tap = d < depth ? d : 0, ci = tap % C, kw = tap / C % KW, kh = tap / C / KW;          \
+            tap_row[d] = kh * g->dilation_height;                                                                 \
+            tap_column[d] = kw * g->dilation_width;                                                               \
+            tap_offset[d] = (tap_row[d] * W + tap_column[d]) * C + ci;                                            \
+        }                                                                                                         \
+        const ptrdiff_t reach_h = (KH - 1) * g->dilation_height, reach_w = (KW - 1) * g->dilation_width;          \
+        V acc[SHALLOW][2], bias_acc[2];                                                                           \
+        for (int b = 0; b < 2; b++) {                                                                             \
+            bias_acc[b] = (V){0};                                                                                 \
+            for (int d = 0; d < SHALLOW; d++) acc[d][b] = (V){0};                                                 \
+        }                                                                                                         \
+        for (size_t n = 0; n < images; n++) {                                                                     \
+            const T *image = input + (ptrdiff_t)n * H * W * C;                                                    \
+            for (ptrdiff_t oh = 0; oh < OH; oh++) {                                                               \
+                const ptrdiff_t top = oh * g->stride_height - g->pad_top;                                         \
+                const int rows_inside = top >= 0 && top + reach_h < H;                                            \
+                const ptrdiff_t row_offset = (((ptrdiff_t)n * OH + oh) * OW) * O + c0;                            \
+                for (ptrdiff_t ow = 0; ow < OW; ow++) {                                                           \
+                    const ptrdiff_t left = ow * g->stride_width - g->pad_left;                                    \
+                    V gv[2];                                                                                      \
+                    for (int b = 0; b < nb; b++) {                                                                \
+                        gv[b] = *(const V *)(gradient + row_offset + ow * O + b * CB);                            \
+                        /* The cotangent where the output was positive, zero elsewhere (NaN counts as not). */    \
+                        if (rectified_output)                                                                     \
+                            gv[b] = (V)((M)gv[b] & (*(const V *)(rectified_output + row_offset + ow * O + b * CB) > 0)); \
+                        bias_acc[b] += gv[b];                                                                     \
+                    }                                                                                             \
+                    const T *window = image + (top * W + left) * C;                                               \
+                    T xs[SHALLOW];                                                                                \
+                    if (rows_inside && left >= 0 && left + reach_w < W) {                                         \
+                        for (int d = 0; d < SHALLOW; d++) xs[d] = d < depth ? window[tap_offset[d]] : (T)0;       \
+                    } else {                                                                                      \
+                        for (int d = 0; d < SHALLOW; d++) {                                                       \
+                            const ptrdiff_t y = top + tap_row[d], x = left + tap_column[d];                       \
+                            xs[d] = d < depth && y >= 0 && y < H && x >= 0 && x < W ? window[tap_offset[d]] : (T)0; \
+                        }                                                                                         \
+                    }                                                                                             \
+                    for (int d = 0; d < SHALLOW; d++)                                                             \
+                        if (d < depth)                                                                            \
+                            for (int b = 0; b < nb; b++) acc[d][b] += xs[d] * gv[b];                              \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int b = 0; b < nb; b++) {                                                                            \
+            for (ptrdiff_t d = 0; d < depth; d++) *(V *)(kernel_gradient + d * O + c0 + b * CB) += acc[d][b];     \
+            if (bias_gradient) *(V *)(bias_gradient + c0 + b * CB) += bias_acc[b];                                \
+        }                                                                                                         \
+    }                                                                                                             \
+                                                                                                                  \
     TAPESTRY_CLONES                                                                                               \
     void tapestry_direct_convolution_gradients_##suffix(const T *input, const T *gradient,                        \
                                                         const T *rectified_output,                                \
@@ -206,6 +277,17 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
         const ptrdiff_t H = g->height, W = g->width, C = g->input_channels, O = g->output_channels;               \
         const ptrdiff_t OH = g->output_height, OW = g->output_width;                                              \
         const ptrdiff_t x_step = g->stride_width * C, whole = O - O % CB;                                         \
+        if (kernel_gradient && g->kernel_height * g->kernel_width * C <= SHALLOW && whole == O) {                 \
+            /* A window this shallow keeps its whole gradient in registers: one pass over the cotangent. */       \
+            ptrdiff_t c0 = 0;                                                                                     \
+            for (; c0 + 2 * CB <= O; c0 += 2 * CB)                                                                \
+                shallow_pass_##suffix(input, gradient, rectified_output, g, images, c0, 2, kernel_gradient,       \
+                                      bias_gradient);                                                             \
+            if (c0 < O)                                                                                           \
+                shallow_pass_##suffix(input, gradient, rectified_output, g, images, c0, 1, kernel_gradient,       \
+                                      bias_gradient);                                                             \
+            return;                                                                                               \
+        }                                                                                                         \
         for (size_t n = 0; n < images; n++) {                                                                     \
             const T *image = input + (ptrdiff_t)n * H * W * C;                                                    \
             for (ptrdiff_t oh = 0; oh < OH; oh++) {                                                               \
