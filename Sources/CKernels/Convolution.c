@@ -1,8 +1,9 @@
 // Direct convolution for shallow windows; see include/DirectConvolution.h.
 //
-// Forward: per output row, blocks of `POSITIONS` neighbouring positions times `CB` output
-// channels accumulate in registers (the loops over both have constant trip counts, so
-// they unroll into vector FMAs: one broadcast input scalar times one kernel row each); the
+// Forward: per output row, blocks of `POSITIONS` neighbouring positions times two blocks of
+// `CB` output channels (one for a last odd block) accumulate in registers (the loops over
+// all three have constant trip counts, so they unroll into vector FMAs: one broadcast input
+// scalar times the two kernel rows); the
 // positions whose window crosses the border, and the channels past the last whole block,
 // go one position at a time with the border checked per tap.
 //
@@ -108,17 +109,20 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
         for (ptrdiff_t j = 0; j < width; j++) out[j] = rectify && acc[j] < 0 ? (T)0 : acc[j];                     \
     }                                                                                                             \
                                                                                                                   \
-    /* POSITIONS neighbouring positions, channels `c0..<c0 + CB`, every tap inside the image's width (rows         \
+    /* POSITIONS neighbouring positions, channels `c0..<c0 + nb · CB` (nb is 1 or 2, a constant after inlining: \
+       with 2, each broadcast input scalar feeds two FMAs), every tap inside the image's width (rows             \
        `kh_lo..<kh_hi` inside its height). */                                                                    \
     static inline __attribute__((always_inline)) void block_##suffix(const T *restrict image, const T *restrict kernel, const T *restrict bias,  \
                                       const tapestry_convolution_geometry *g, ptrdiff_t top, ptrdiff_t kh_lo,     \
-                                      ptrdiff_t kh_hi, ptrdiff_t left, ptrdiff_t c0, int rectify,                 \
+                                      ptrdiff_t kh_hi, ptrdiff_t left, ptrdiff_t c0, int nb, int rectify,         \
                                       T *restrict out) {                                                          \
         const ptrdiff_t W = g->width, C = g->input_channels, O = g->output_channels;                              \
         const ptrdiff_t step = g->stride_width * C;                                                               \
-        const V start = bias ? *(const V *)(bias + c0) : (V){0};                                                  \
-        V acc[POSITIONS];                                                                                         \
-        for (int p = 0; p < POSITIONS; p++) acc[p] = start;                                                       \
+        V acc[POSITIONS][2];                                                                                      \
+        for (int b = 0; b < nb; b++) {                                                                            \
+            const V start = bias ? *(const V *)(bias + c0 + b * CB) : (V){0};                                     \
+            for (int p = 0; p < POSITIONS; p++) acc[p][b] = start;                                                \
+        }                                                                                                         \
         /* Without dilation along the width, a window row's taps are one run of kw · in scalars. */               \
         const ptrdiff_t runs = g->dilation_width == 1 ? 1 : g->kernel_width;                                      \
         const ptrdiff_t run = g->dilation_width == 1 ? g->kernel_width * C : C;                                   \
@@ -128,17 +132,22 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
                 const T *restrict x = image + (row * W + left + kw * g->dilation_width) * C;                      \
                 const T *restrict w = kernel + (kh * g->kernel_width + kw) * C * O + c0;                          \
                 for (ptrdiff_t t = 0; t < run; t++) {                                                             \
-                    const V wv = *(const V *)(w + t * O);                                                         \
-                    for (int p = 0; p < POSITIONS; p++) acc[p] += x[p * step + t] * wv;                           \
+                    V wv[2];                                                                                      \
+                    for (int b = 0; b < nb; b++) wv[b] = *(const V *)(w + t * O + b * CB);                        \
+                    for (int p = 0; p < POSITIONS; p++) {                                                         \
+                        const T xv = x[p * step + t];                                                             \
+                        for (int b = 0; b < nb; b++) acc[p][b] += xv * wv[b];                                     \
+                    }                                                                                             \
                 }                                                                                                 \
             }                                                                                                     \
         }                                                                                                         \
-        for (int p = 0; p < POSITIONS; p++) {                                                                     \
-            V y = acc[p];                                                                                         \
-            /* ReLU as a bit mask: zero where negative, NaN passes through. */                                    \
-            if (rectify) y = (V)((M)y & ~(y < 0));                                                                \
-            *(V *)(out + p * O) = y;                                                                              \
-        }                                                                                                         \
+        for (int p = 0; p < POSITIONS; p++)                                                                       \
+            for (int b = 0; b < nb; b++) {                                                                        \
+                V y = acc[p][b];                                                                                  \
+                /* ReLU as a bit mask: zero where negative, NaN passes through. */                                \
+                if (rectify) y = (V)((M)y & ~(y < 0));                                                            \
+                *(V *)(out + p * O + b * CB) = y;                                                                 \
+            }                                                                                                     \
     }                                                                                                             \
                                                                                                                   \
     TAPESTRY_CLONES                                                                                               \
@@ -158,19 +167,31 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
                 ptrdiff_t kh_lo, kh_hi;                                                                           \
                 inside_taps(top, g->dilation_height, g->kernel_height, H, &kh_lo, &kh_hi);                        \
                 T *row_out = output + (((ptrdiff_t)n * OH + oh) * OW) * O;                                        \
-                for (ptrdiff_t c0 = 0; c0 < whole; c0 += CB) {                                                    \
+                for (ptrdiff_t c0 = 0; c0 < whole;) {                                                             \
+                    /* Two channel blocks at once while two remain. */                                            \
+                    const int nb = c0 + 2 * CB <= whole ? 2 : 1;                                                  \
                     ptrdiff_t ow = 0;                                                                             \
                     for (; ow < inner_lo; ow++)                                                                   \
-                        position_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                              \
-                                          ow * g->stride_width - g->pad_left, c0, CB, rectify,                    \
-                                          row_out + ow * O + c0);                                                 \
-                    for (; ow + POSITIONS <= inner_hi; ow += POSITIONS)                                           \
-                        block_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                                 \
-                                       ow * g->stride_width - g->pad_left, c0, rectify, row_out + ow * O + c0);   \
+                        for (int b = 0; b < nb; b++)                                                              \
+                            position_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                          \
+                                              ow * g->stride_width - g->pad_left, c0 + b * CB, CB, rectify,       \
+                                              row_out + ow * O + c0 + b * CB);                                    \
+                    if (nb == 2)                                                                                  \
+                        for (; ow + POSITIONS <= inner_hi; ow += POSITIONS)                                       \
+                            block_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                             \
+                                           ow * g->stride_width - g->pad_left, c0, 2, rectify,                    \
+                                           row_out + ow * O + c0);                                                \
+                    else                                                                                          \
+                        for (; ow + POSITIONS <= inner_hi; ow += POSITIONS)                                       \
+                            block_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                             \
+                                           ow * g->stride_width - g->pad_left, c0, 1, rectify,                    \
+                                           row_out + ow * O + c0);                                                \
                     for (; ow < OW; ow++)                                                                         \
-                        position_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                              \
-                                          ow * g->stride_width - g->pad_left, c0, CB, rectify,                    \
-                                          row_out + ow * O + c0);                                                 \
+                        for (int b = 0; b < nb; b++)                                                              \
+                            position_##suffix(image, kernel, bias, g, top, kh_lo, kh_hi,                          \
+                                              ow * g->stride_width - g->pad_left, c0 + b * CB, CB, rectify,       \
+                                              row_out + ow * O + c0 + b * CB);                                    \
+                    c0 += nb * CB;                                                                                \
                 }                                                                                                 \
                 if (whole < O)                                                                                    \
                     for (ptrdiff_t ow = 0; ow < OW; ow++)                                                         \
@@ -248,18 +269,21 @@ static inline __attribute__((always_inline)) void inside_positions(ptrdiff_t str
                         bias_acc[b] += gv[b];                                                                     \
                     }                                                                                             \
                     const T *window = image + (top * W + left) * C;                                               \
-                    T xs[SHALLOW];                                                                                \
+                    /* Every tap, even past `depth` (their sums are dropped): no branch keeps acc out of registers, \
+                       and each FMA broadcasts its input scalar straight from memory (scalars held in registers  \
+                       would push the 18 accumulators out). */                                                   \
                     if (rows_inside && left >= 0 && left + reach_w < W) {                                         \
-                        for (int d = 0; d < SHALLOW; d++) xs[d] = d < depth ? window[tap_offset[d]] : (T)0;       \
+                        for (int d = 0; d < SHALLOW; d++)                                                         \
+                            for (int b = 0; b < nb; b++) acc[d][b] += window[tap_offset[d]] * gv[b];              \
                     } else {                                                                                      \
+                        T xs[SHALLOW];                                                                            \
                         for (int d = 0; d < SHALLOW; d++) {                                                       \
                             const ptrdiff_t y = top + tap_row[d], x = left + tap_column[d];                       \
-                            xs[d] = d < depth && y >= 0 && y < H && x >= 0 && x < W ? window[tap_offset[d]] : (T)0; \
+                            xs[d] = y >= 0 && y < H && x >= 0 && x < W ? window[tap_offset[d]] : (T)0;            \
                         }                                                                                         \
-                    }                                                                                             \
-                    for (int d = 0; d < SHALLOW; d++)                                                             \
-                        if (d < depth)                                                                            \
+                        for (int d = 0; d < SHALLOW; d++)                                                         \
                             for (int b = 0; b < nb; b++) acc[d][b] += xs[d] * gv[b];                              \
+                    }                                                                                             \
                 }                                                                                                 \
             }                                                                                                     \
         }                                                                                                         \
