@@ -184,6 +184,56 @@ enum PoolingKernels {
         }
     }
 
+    /// Writes max pooling's input cotangent for windows that do not overlap (strides at
+    /// least the window size) in one pass over the input, with no zero fill first: each
+    /// input position gets the cotangent `gradient` (`[batch, outH, outW, channels]`) of
+    /// the window it lies in where `winners` names it, and zero elsewhere (also outside
+    /// every window). `output` is NHWC `inputShape`, uninitialised.
+    ///
+    /// - Precondition: the windows of `g` do not overlap.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func unpool<Scalar: TensorScalar>(
+        _ gradient: UnsafePointer<Scalar>, winners: UnsafePointer<Int32>, inputShape: [Int], geometry g: PoolingGeometry,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        precondition(g.strideHeight >= g.windowHeight && g.strideWidth >= g.windowWidth,
+                     "max_pool2d backward: windows \([g.windowHeight, g.windowWidth]) overlap at strides \([g.strideHeight, g.strideWidth]) (input shape \(inputShape))")
+        let (batch, height, width, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
+        // The window row (column) each input row (column) lies in, or -1.
+        func windows(extent: Int, pad: Int, stride: Int, size: Int, count: Int) -> [Int] {
+            (0..<extent).map { position in
+                let shifted = position + pad, window = shifted / stride
+                return shifted % stride < size && window < count ? window : -1
+            }
+        }
+        let windowRow = windows(extent: height, pad: g.padTop, stride: g.strideHeight, size: g.windowHeight, count: g.outputHeight)
+        let windowColumn = windows(extent: width, pad: g.padLeft, stride: g.strideWidth, size: g.windowWidth, count: g.outputWidth)
+        let parts = batch * height * width * channels >= parallelThreshold ? Swift.max(1, Swift.min(BLAS.maximumThreads, batch)) : 1
+        BatchParts.run(parts) { part in
+            for n in BatchParts.images(ofPart: part, of: parts, batch: batch) {
+                for row in 0..<height {
+                    for column in 0..<width {
+                        let offset = ((n * height + row) * width + column) * channels
+                        let target = output + offset
+                        let (oh, ow) = (windowRow[row], windowColumn[column])
+                        guard oh >= 0 && ow >= 0 else {
+                            target.update(repeating: 0, count: channels)
+                            continue
+                        }
+                        let window = ((n * g.outputHeight + oh) * g.outputWidth + ow) * channels
+                        let source = gradient + window, winner = winners + window
+                        let base = Int32(truncatingIfNeeded: offset)
+                        // Branch-free selects, so the channel loop vectorises.
+                        for c in 0..<channels {
+                            target[c] = winner[c] == base &+ Int32(truncatingIfNeeded: c) ? source[c] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Adds each `values[i]` into `target[indices[i]]` (`target` initialised).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
