@@ -210,24 +210,58 @@ enum PoolingKernels {
         let windowRow = windows(extent: height, pad: g.padTop, stride: g.strideHeight, size: g.windowHeight, count: g.outputHeight)
         let windowColumn = windows(extent: width, pad: g.padLeft, stride: g.strideWidth, size: g.windowWidth, count: g.outputWidth)
         let parts = batch * height * width * channels >= parallelThreshold ? Swift.max(1, Swift.min(BLAS.maximumThreads, batch)) : 1
-        BatchParts.run(parts) { part in
-            for n in BatchParts.images(ofPart: part, of: parts, batch: batch) {
-                for row in 0..<height {
-                    for column in 0..<width {
-                        let offset = ((n * height + row) * width + column) * channels
-                        let target = output + offset
-                        let (oh, ow) = (windowRow[row], windowColumn[column])
-                        guard oh >= 0 && ow >= 0 else {
-                            target.update(repeating: 0, count: channels)
-                            continue
+        windowRow.withUnsafeBufferPointer { windowRow in
+            windowColumn.withUnsafeBufferPointer { windowColumn in
+                // Each part writes its own images (the specialised loop runs per part).
+                BatchParts.run(parts) { part in
+                    unpool(gradient, winners: winners, inputShape: inputShape, geometry: g, windowRow: windowRow.baseAddress!,
+                           windowColumn: windowColumn.baseAddress!, images: BatchParts.images(ofPart: part, of: parts, batch: batch),
+                           into: output)
+                }
+            }
+        }
+    }
+
+    /// `unpool` for the images of `images`, given the window row and column of each input
+    /// row and column (or -1).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func unpool<Scalar: TensorScalar>(
+        _ gradient: UnsafePointer<Scalar>, winners: UnsafePointer<Int32>, inputShape: [Int], geometry g: PoolingGeometry,
+        windowRow: UnsafePointer<Int>, windowColumn: UnsafePointer<Int>, images: Range<Int>,
+        into output: UnsafeMutablePointer<Scalar>
+    ) {
+        let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
+        for n in images {
+            for row in 0..<height {
+                for column in 0..<width {
+                    let offset = ((n * height + row) * width + column) * channels
+                    let target = output + offset
+                    let (oh, ow) = (windowRow[row], windowColumn[column])
+                    guard oh >= 0 && ow >= 0 else {
+                        target.update(repeating: 0, count: channels)
+                        continue
+                    }
+                    let window = ((n * g.outputHeight + oh) * g.outputWidth + ow) * channels
+                    let source = gradient + window, winner = winners + window
+                    let base = Int32(truncatingIfNeeded: offset)
+                    var c = 0
+                    if Scalar.self == Float.self {
+                        // Eight channels at a time: compare the winners' offsets, select.
+                        let values = UnsafeRawPointer(source), targets = UnsafeMutableRawPointer(target)
+                        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                        while c + 8 <= channels {
+                            let hit = UnsafeRawPointer(winner + c).loadUnaligned(as: SIMD8<Int32>.self)
+                                .== SIMD8(repeating: base &+ Int32(truncatingIfNeeded: c)) &+ lanes
+                            let value = (values + c * 4).loadUnaligned(as: SIMD8<Float>.self)
+                            (targets + c * 4).storeBytes(of: SIMD8<Float>.zero.replacing(with: value, where: hit),
+                                                         as: SIMD8<Float>.self)
+                            c += 8
                         }
-                        let window = ((n * g.outputHeight + oh) * g.outputWidth + ow) * channels
-                        let source = gradient + window, winner = winners + window
-                        let base = Int32(truncatingIfNeeded: offset)
-                        // Branch-free selects, so the channel loop vectorises.
-                        for c in 0..<channels {
-                            target[c] = winner[c] == base &+ Int32(truncatingIfNeeded: c) ? source[c] : 0
-                        }
+                    }
+                    while c < channels {
+                        target[c] = winner[c] == base &+ Int32(truncatingIfNeeded: c) ? source[c] : 0
+                        c += 1
                     }
                 }
             }
