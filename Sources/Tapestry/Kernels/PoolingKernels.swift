@@ -1,3 +1,5 @@
+import CKernels
+
 /// Where pooling windows sit on an NHWC image: their size and step, the padding before
 /// the first row and column (positions outside the image are skipped), and the output grid.
 struct PoolingGeometry: Sendable, Equatable {
@@ -116,72 +118,18 @@ enum PoolingKernels {
         }
     }
 
-    /// `maxPool` for `Float` over the images of `images`, eight channels at a time in SIMD
-    /// registers (compare and select, no branches; without `winners`, no index either),
-    /// then the remaining channels one by one.
+    /// `maxPool` for `Float` over the images of `images`, through the C kernel of
+    /// `Pooling.h` (vectorised over the channels at the machine's widest registers).
     static func maxPoolFloat(
         _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry, images: Range<Int>,
         into output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?
     ) {
-        let (height, width, channels) = (inputShape[1], inputShape[2], inputShape[3])
-        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-        let vectorChannels = channels - channels % 8
-        var outputOffset = images.lowerBound * g.outputHeight * g.outputWidth * channels
-        for n in images {
-            for oh in 0..<g.outputHeight {
-                let top = oh * g.strideHeight - g.padTop
-                let rows = Swift.max(top, 0)..<Swift.min(top + g.windowHeight, height)
-                for ow in 0..<g.outputWidth {
-                    let left = ow * g.strideWidth - g.padLeft
-                    let columns = Swift.max(left, 0)..<Swift.min(left + g.windowWidth, width)
-                    let firstOffset = ((n * height + rows.lowerBound) * width + columns.lowerBound) * channels
-                    var c = 0
-                    // Inference: the maxima only, without tracking where they are.
-                    while winners == nil && c < vectorChannels {
-                        var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
-                        for row in rows {
-                            for column in columns {
-                                let offset = ((n * height + row) * width + column) * channels + c
-                                let value = UnsafeRawPointer(input + offset).loadUnaligned(as: SIMD8<Float>.self)
-                                best.replace(with: value, where: value .> best)
-                            }
-                        }
-                        UnsafeMutableRawPointer(output + outputOffset + c).storeBytes(of: best, as: SIMD8<Float>.self)
-                        c += 8
-                    }
-                    while c < vectorChannels {
-                        var best = UnsafeRawPointer(input + firstOffset + c).loadUnaligned(as: SIMD8<Float>.self)
-                        var index = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: firstOffset + c)) &+ lanes
-                        for row in rows {
-                            for column in columns {
-                                let offset = ((n * height + row) * width + column) * channels + c
-                                let value = UnsafeRawPointer(input + offset).loadUnaligned(as: SIMD8<Float>.self)
-                                let better = value .> best
-                                best.replace(with: value, where: better)
-                                index.replace(with: SIMD8(repeating: Int32(truncatingIfNeeded: offset)) &+ lanes, where: better)
-                            }
-                        }
-                        UnsafeMutableRawPointer(output + outputOffset + c).storeBytes(of: best, as: SIMD8<Float>.self)
-                        if let winners {
-                            UnsafeMutableRawPointer(winners + outputOffset + c).storeBytes(of: index, as: SIMD8<Int32>.self)
-                        }
-                        c += 8
-                    }
-                    for c in vectorChannels..<channels {
-                        var best = input[firstOffset + c], index = firstOffset + c
-                        for row in rows {
-                            for column in columns {
-                                let offset = ((n * height + row) * width + column) * channels + c
-                                if input[offset] > best { best = input[offset]; index = offset }
-                            }
-                        }
-                        output[outputOffset + c] = best
-                        winners?[outputOffset + c] = Int32(truncatingIfNeeded: index)
-                    }
-                    outputOffset += channels
-                }
-            }
-        }
+        var geometry = tapestry_pooling_geometry(
+            height: inputShape[1], width: inputShape[2], channels: inputShape[3],
+            window_height: g.windowHeight, window_width: g.windowWidth, stride_height: g.strideHeight,
+            stride_width: g.strideWidth, pad_top: g.padTop, pad_left: g.padLeft,
+            output_height: g.outputHeight, output_width: g.outputWidth)
+        tapestry_max_pool_f32(input, &geometry, images.lowerBound, images.count, output, winners)
     }
 
     /// Writes max pooling's input cotangent for windows that do not overlap (strides at
