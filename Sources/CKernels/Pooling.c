@@ -57,3 +57,28 @@ void tapestry_max_pool_f32(const float *restrict input, const tapestry_pooling_g
         }
     }
 }
+
+TAPESTRY_CLONES
+void tapestry_max_unpool_f32(const float *restrict gradient, const int32_t *restrict winners,
+                             const tapestry_pooling_geometry *geometry, const ptrdiff_t *window_row,
+                             const ptrdiff_t *window_column, size_t first_image, size_t images,
+                             float *restrict input_gradient) {
+    const tapestry_pooling_geometry g = *geometry;
+    const ptrdiff_t H = g.height, W = g.width, C = g.channels;
+    for (ptrdiff_t n = (ptrdiff_t)first_image; n < (ptrdiff_t)(first_image + images); n++)
+        for (ptrdiff_t r = 0; r < H; r++)
+            for (ptrdiff_t col = 0; col < W; col++) {
+                const ptrdiff_t offset = ((n * H + r) * W + col) * C;
+                float *restrict target = input_gradient + offset;
+                const ptrdiff_t oh = window_row[r], ow = window_column[col];
+                if (oh < 0 || ow < 0) {
+                    memset(target, 0, (size_t)C * sizeof(float));
+                    continue;
+                }
+                const ptrdiff_t at = ((n * g.output_height + oh) * g.output_width + ow) * C;
+                const float *restrict source = gradient + at;
+                const int32_t *restrict winner = winners + at;
+                const int32_t base = (int32_t)offset;
+                for (ptrdiff_t c = 0; c < C; c++) target[c] = winner[c] == base + (int32_t)c ? source[c] : 0.0f;
+            }
+}

@@ -32,6 +32,15 @@ typedef struct {
 void tapestry_max_pool_f32(const float *input, const tapestry_pooling_geometry *geometry, size_t first_image,
                            size_t images, float *output, int32_t *winners);
 
+/// Writes max pooling's input cotangent for images `first_image ..< first_image + images`
+/// of windows that do not overlap, every input position once: the cotangent `gradient`
+/// (`[batch, outH, outW, channels]`) of the window a position lies in where `winners`
+/// holds that position's flat offset, zero elsewhere and outside every window.
+/// `window_row` and `window_column` give each input row's and column's window (or -1).
+void tapestry_max_unpool_f32(const float *gradient, const int32_t *winners, const tapestry_pooling_geometry *geometry,
+                             const ptrdiff_t *window_row, const ptrdiff_t *window_column, size_t first_image,
+                             size_t images, float *input_gradient);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,17 @@ struct PoolingGeometry: Sendable, Equatable {
     var outputHeight: Int, outputWidth: Int
 }
 
+extension PoolingGeometry {
+    /// The geometry as the C kernels of `Pooling.h` take it, over an NHWC `inputShape`.
+    func cGeometry(inputShape: [Int]) -> tapestry_pooling_geometry {
+        tapestry_pooling_geometry(
+            height: inputShape[1], width: inputShape[2], channels: inputShape[3],
+            window_height: windowHeight, window_width: windowWidth, stride_height: strideHeight,
+            stride_width: strideWidth, pad_top: padTop, pad_left: padLeft,
+            output_height: outputHeight, output_width: outputWidth)
+    }
+}
+
 /// Max pooling in one pass over the input, remembering where each maximum came from, and
 /// the index moves its gradient needs: scatter-add (to the inputs) and gather (back).
 enum PoolingKernels {
@@ -124,11 +135,7 @@ enum PoolingKernels {
         _ input: UnsafePointer<Float>, inputShape: [Int], geometry g: PoolingGeometry, images: Range<Int>,
         into output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>?
     ) {
-        var geometry = tapestry_pooling_geometry(
-            height: inputShape[1], width: inputShape[2], channels: inputShape[3],
-            window_height: g.windowHeight, window_width: g.windowWidth, stride_height: g.strideHeight,
-            stride_width: g.strideWidth, pad_top: g.padTop, pad_left: g.padLeft,
-            output_height: g.outputHeight, output_width: g.outputWidth)
+        var geometry = g.cGeometry(inputShape: inputShape)
         tapestry_max_pool_f32(input, &geometry, images.lowerBound, images.count, output, winners)
     }
 
@@ -162,16 +169,23 @@ enum PoolingKernels {
             windowColumn.withUnsafeBufferPointer { windowColumn in
                 // Each part writes its own images (the specialised loop runs per part).
                 BatchParts.run(parts) { part in
-                    unpool(gradient, winners: winners, inputShape: inputShape, geometry: g, windowRow: windowRow.baseAddress!,
-                           windowColumn: windowColumn.baseAddress!, images: BatchParts.images(ofPart: part, of: parts, batch: batch),
-                           into: output)
+                    let images = BatchParts.images(ofPart: part, of: parts, batch: batch)
+                    guard Scalar.self == Float.self else {
+                        unpool(gradient, winners: winners, inputShape: inputShape, geometry: g, windowRow: windowRow.baseAddress!,
+                               windowColumn: windowColumn.baseAddress!, images: images, into: output)
+                        return
+                    }
+                    var geometry = g.cGeometry(inputShape: inputShape)
+                    tapestry_max_unpool_f32(UnsafeRawPointer(gradient).assumingMemoryBound(to: Float.self), winners, &geometry,
+                                            windowRow.baseAddress!, windowColumn.baseAddress!, images.lowerBound, images.count,
+                                            UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self))
                 }
             }
         }
     }
 
-    /// `unpool` for the images of `images`, given the window row and column of each input
-    /// row and column (or -1).
+    /// `unpool` for the images of `images` in Swift (`Float` runs the C kernel of
+    /// `Pooling.h`), given the window row and column of each input row and column (or -1).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func unpool<Scalar: TensorScalar>(
@@ -194,19 +208,6 @@ enum PoolingKernels {
                     let source = gradient + window, winner = winners + window
                     let base = Int32(truncatingIfNeeded: offset)
                     var c = 0
-                    if Scalar.self == Float.self {
-                        // Eight channels at a time: compare the winners' offsets, select.
-                        let values = UnsafeRawPointer(source), targets = UnsafeMutableRawPointer(target)
-                        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                        while c + 8 <= channels {
-                            let hit = UnsafeRawPointer(winner + c).loadUnaligned(as: SIMD8<Int32>.self)
-                                .== SIMD8(repeating: base &+ Int32(truncatingIfNeeded: c)) &+ lanes
-                            let value = (values + c * 4).loadUnaligned(as: SIMD8<Float>.self)
-                            (targets + c * 4).storeBytes(of: SIMD8<Float>.zero.replacing(with: value, where: hit),
-                                                         as: SIMD8<Float>.self)
-                            c += 8
-                        }
-                    }
                     while c < channels {
                         target[c] = winner[c] == base &+ Int32(truncatingIfNeeded: c) ? source[c] : 0
                         c += 1
