@@ -14,7 +14,9 @@ import CKernels
 /// The transforms are the multiversioned C kernels of `Winograd.h`; the padding stays
 /// implicit (taps outside the image read zeros).
 ///
-/// `ConvolutionKernels.forward` runs it per part and chunk of images when `applies(to:_:)`.
+/// `ConvolutionKernels.forward` runs it per part and chunk of images when `applies(to:_:)`,
+/// and `ConvolutionKernels.backward` its pullback (`backward`, the transposed transforms)
+/// per part for a convolution whose forward ran this way.
 enum WinogradKernels {
     /// Convolutions with fewer input channels than this keep their other kernels. Measured
     /// (release, AVX-512, batch 32, CPU time per 10,000 images, 3×3 same padding): Winograd
