@@ -187,3 +187,154 @@ TAPESTRY_WINOGRAD_OUTPUT_TILE(winograd_output_tile_f64, double)
 
 TAPESTRY_WINOGRAD_OUTPUT(tapestry_winograd_output_f32, winograd_output_tile_f32, float)
 TAPESTRY_WINOGRAD_OUTPUT(tapestry_winograd_output_f64, winograd_output_tile_f64, double)
+
+// MARK: Gradients
+//
+// The pullback of Y = Aᵀ [U ⊙ V] A, term by term: the output's cotangent becomes
+// dM = A dY Aᵀ per tile; then dU = Σ over tiles dM ⊙ V and dV = Σ over out-channels dM ⊙ U
+// (the caller's 32 matrix products), and dg = Gᵀ dU G, dd = B dV Bᵀ, the transposes of the
+// kernel and input transforms. Each 4×4 dd is added onto the input positions its tile reads.
+
+// dM = A dY Aᵀ for channels [0, channels) of one tile from its four cotangent rows
+// y00 (top left), y01, y10, y11 (a row outside the output reads zeros).
+#define TAPESTRY_WINOGRAD_OUTPUT_GRADIENT_TILE(name, T)                                                     \
+    static inline __attribute__((always_inline)) void name(                                                \
+        const T *restrict y00, const T *restrict y01, const T *restrict y10, const T *restrict y11,         \
+        size_t channels, size_t plane, T *restrict m) {                                                     \
+        for (size_t c = 0; c < channels; c++) {                                                            \
+            const T a = y00[c], b = y01[c], e = y10[c], f = y11[c];                                         \
+            /* A dY: rows dY₀, dY₀ + dY₁, dY₀ − dY₁, −dY₁; then each row [p, q] times Aᵀ. */               \
+            const T p[4] = {a, a + e, a - e, -e}, q[4] = {b, b + f, b - f, -f};                             \
+            for (int r = 0; r < 4; r++) {                                                                   \
+                m[(4 * r + 0) * plane + c] = p[r];                                                          \
+                m[(4 * r + 1) * plane + c] = p[r] + q[r];                                                   \
+                m[(4 * r + 2) * plane + c] = p[r] - q[r];                                                   \
+                m[(4 * r + 3) * plane + c] = -q[r];                                                         \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+TAPESTRY_WINOGRAD_OUTPUT_GRADIENT_TILE(winograd_output_gradient_tile_f32, float)
+TAPESTRY_WINOGRAD_OUTPUT_GRADIENT_TILE(winograd_output_gradient_tile_f64, double)
+
+#define TAPESTRY_WINOGRAD_OUTPUT_GRADIENT(name, tile, T)                                                    \
+    TAPESTRY_CLONES                                                                                         \
+    void name(const T *restrict gradient, const tapestry_winograd_geometry *geometry, size_t first_tile,   \
+              size_t tile_count, const T *restrict zeros, T *restrict transformed) {                       \
+        const tapestry_winograd_geometry g = *geometry;                                                     \
+        const size_t channels = g.output_channels, plane = tile_count * channels;                          \
+        const size_t per_image = g.tile_rows * g.tile_columns;                                              \
+        size_t image = first_tile / per_image, row = first_tile % per_image / g.tile_columns;              \
+        size_t column = first_tile % g.tile_columns;                                                        \
+        for (size_t t = 0; t < tile_count; t++) {                                                          \
+            const size_t y = 2 * row, x = 2 * column;                                                       \
+            const int lower = y + 1 < g.output_height, right = x + 1 < g.output_width;                     \
+            const T *top = gradient + ((image * g.output_height + y) * g.output_width + x) * channels;     \
+            const T *below = top + g.output_width * channels;                                               \
+            tile(top, right ? top + channels : zeros, lower ? below : zeros,                                \
+                 lower && right ? below + channels : zeros, channels, plane, transformed + t * channels);   \
+            if (++column == g.tile_columns) {                                                               \
+                column = 0;                                                                                 \
+                if (++row == g.tile_rows) { row = 0; image++; }                                             \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+TAPESTRY_WINOGRAD_OUTPUT_GRADIENT(tapestry_winograd_output_gradient_f32, winograd_output_gradient_tile_f32, float)
+TAPESTRY_WINOGRAD_OUTPUT_GRADIENT(tapestry_winograd_output_gradient_f64, winograd_output_gradient_tile_f64, double)
+
+// dd = B dV Bᵀ for channels [0, count) of one tile, whose 16 product rows are at `v`, into
+// the 16 rows of `d` (row-major over the 4×4 tile, BLOCK scalars each).
+#define TAPESTRY_WINOGRAD_INPUT_GRADIENT_TILE(name, T)                                                      \
+    static inline __attribute__((always_inline)) void name(const T *restrict v, size_t plane, size_t count, \
+                                                           T d[16][TAPESTRY_WINOGRAD_BLOCK]) {             \
+        for (size_t c = 0; c < count; c++) {                                                               \
+            T x[16];                                                                                        \
+            for (int i = 0; i < 16; i++) x[i] = v[i * plane + c];                                          \
+            /* B dV: rows dV₀, dV₁ − dV₂ + dV₃, dV₁ + dV₂ − dV₀, −dV₃. */                                   \
+            T r[16];                                                                                        \
+            for (int s = 0; s < 4; s++) {                                                                   \
+                r[0 + s] = x[0 + s];                                                                        \
+                r[4 + s] = x[4 + s] - x[8 + s] + x[12 + s];                                                 \
+                r[8 + s] = x[4 + s] + x[8 + s] - x[0 + s];                                                  \
+                r[12 + s] = -x[12 + s];                                                                     \
+            }                                                                                               \
+            /* (B dV) Bᵀ: the same combination of columns. */                                               \
+            for (int q = 0; q < 4; q++) {                                                                   \
+                d[4 * q + 0][c] = r[4 * q + 0];                                                             \
+                d[4 * q + 1][c] = r[4 * q + 1] - r[4 * q + 2] + r[4 * q + 3];                               \
+                d[4 * q + 2][c] = r[4 * q + 1] + r[4 * q + 2] - r[4 * q + 0];                               \
+                d[4 * q + 3][c] = -r[4 * q + 3];                                                            \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+TAPESTRY_WINOGRAD_INPUT_GRADIENT_TILE(winograd_input_gradient_tile_f32, float)
+TAPESTRY_WINOGRAD_INPUT_GRADIENT_TILE(winograd_input_gradient_tile_f64, double)
+
+#define TAPESTRY_WINOGRAD_INPUT_GRADIENT(name, tile, T)                                                     \
+    TAPESTRY_CLONES                                                                                         \
+    void name(const T *restrict products, const tapestry_winograd_geometry *geometry, size_t first_tile,   \
+              size_t tile_count, T *restrict input_gradient) {                                              \
+        const tapestry_winograd_geometry g = *geometry;                                                     \
+        const size_t channels = g.input_channels, plane = tile_count * channels;                           \
+        const size_t per_image = g.tile_rows * g.tile_columns;                                              \
+        size_t image = first_tile / per_image, row = first_tile % per_image / g.tile_columns;              \
+        size_t column = first_tile % g.tile_columns;                                                        \
+        T d[16][TAPESTRY_WINOGRAD_BLOCK];                                                                   \
+        for (size_t t = 0; t < tile_count; t++) {                                                          \
+            T *base = input_gradient + image * g.height * g.width * channels;                              \
+            const ptrdiff_t top = 2 * (ptrdiff_t)row - g.pad_top, left = 2 * (ptrdiff_t)column - g.pad_left; \
+            for (size_t c0 = 0; c0 < channels; c0 += TAPESTRY_WINOGRAD_BLOCK) {                            \
+                const size_t n = channels - c0 < TAPESTRY_WINOGRAD_BLOCK ? channels - c0                    \
+                                                                         : TAPESTRY_WINOGRAD_BLOCK;         \
+                tile(products + t * channels + c0, plane, n, d);                                            \
+                for (int i = 0; i < 4; i++) {                                                               \
+                    const ptrdiff_t y = top + i;                                                            \
+                    if (y < 0 || y >= (ptrdiff_t)g.height) continue;                                        \
+                    for (int j = 0; j < 4; j++) {                                                           \
+                        const ptrdiff_t x = left + j;                                                       \
+                        if (x < 0 || x >= (ptrdiff_t)g.width) continue;                                     \
+                        T *restrict target = base + ((size_t)y * g.width + (size_t)x) * channels + c0;     \
+                        const T *restrict source = d[4 * i + j];                                            \
+                        for (size_t c = 0; c < n; c++) target[c] += source[c];                             \
+                    }                                                                                       \
+                }                                                                                           \
+            }                                                                                               \
+            if (++column == g.tile_columns) {                                                               \
+                column = 0;                                                                                 \
+                if (++row == g.tile_rows) { row = 0; image++; }                                             \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+TAPESTRY_WINOGRAD_INPUT_GRADIENT(tapestry_winograd_input_gradient_f32, winograd_input_gradient_tile_f32, float)
+TAPESTRY_WINOGRAD_INPUT_GRADIENT(tapestry_winograd_input_gradient_f64, winograd_input_gradient_tile_f64, double)
+
+// dg = Gᵀ dU G, element-wise over the `in · out` scalars of each of the 16 planes.
+#define TAPESTRY_WINOGRAD_KERNEL_GRADIENT(name, T)                                                          \
+    TAPESTRY_CLONES                                                                                         \
+    void name(const T *restrict u, size_t input_channels, size_t output_channels, T *restrict kernel) {    \
+        const size_t plane = input_channels * output_channels;                                             \
+        const T half = (T)0.5;                                                                              \
+        for (size_t j = 0; j < plane; j++) {                                                               \
+            T x[16];                                                                                        \
+            for (int i = 0; i < 16; i++) x[i] = u[i * plane + j];                                          \
+            /* Gᵀ dU: rows dU₀ + ½(dU₁ + dU₂), ½(dU₁ − dU₂), ½(dU₁ + dU₂) + dU₃. */                         \
+            T r[12];                                                                                        \
+            for (int s = 0; s < 4; s++) {                                                                   \
+                r[0 + s] = x[0 + s] + half * (x[4 + s] + x[8 + s]);                                         \
+                r[4 + s] = half * (x[4 + s] - x[8 + s]);                                                    \
+                r[8 + s] = half * (x[4 + s] + x[8 + s]) + x[12 + s];                                        \
+            }                                                                                               \
+            /* (Gᵀ dU) G: the same combination of columns, into taps (row, column). */                      \
+            for (int q = 0; q < 3; q++) {                                                                   \
+                kernel[(3 * q + 0) * plane + j] = r[4 * q + 0] + half * (r[4 * q + 1] + r[4 * q + 2]);      \
+                kernel[(3 * q + 1) * plane + j] = half * (r[4 * q + 1] - r[4 * q + 2]);                     \
+                kernel[(3 * q + 2) * plane + j] = half * (r[4 * q + 1] + r[4 * q + 2]) + r[4 * q + 3];      \
+            }                                                                                               \
+        }                                                                                                   \
+    }
+
+TAPESTRY_WINOGRAD_KERNEL_GRADIENT(tapestry_winograd_kernel_gradient_f32, float)
+TAPESTRY_WINOGRAD_KERNEL_GRADIENT(tapestry_winograd_kernel_gradient_f64, double)

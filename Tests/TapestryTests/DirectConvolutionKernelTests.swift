@@ -17,6 +17,11 @@ final class DirectConvolutionKernelTests: XCTestCase {
         ([2, 11, 9, 1], [3, 3, 1, 8], (2, 2), .valid, (2, 2)),
         ([1, 5, 4, 2], [5, 4, 2, 3], (1, 1), .valid, (1, 1)),
         ([3, 6, 13, 2], [1, 5, 2, 40], (1, 1), .same, (1, 3)),
+        // At most 9 taps over whole channel blocks: the kernel gradient summed in registers,
+        // across the border, two blocks and then one, fewer taps than registers.
+        ([3, 10, 9, 1], [3, 3, 1, 48], (1, 1), .same, (1, 1)),
+        ([2, 9, 8, 2], [2, 2, 2, 16], (2, 1), .same, (1, 2)),
+        ([5, 7, 6, 1], [1, 1, 1, 32], (1, 1), .valid, (1, 1)),
     ]
 
     /// The forward value and the input, kernel and bias gradients of `Σ conv(x) · weights`

@@ -142,6 +142,110 @@ final class WinogradKernelTests: XCTestCase {
         }
     }
 
+    /// The im2col path's input and kernel gradients for the cotangent `seed` (Winograd
+    /// switched off, so the forward keeps its columns and the pullback multiplies them).
+    private func referenceGradients<Scalar: TensorScalar>(
+        _ x: Tensor<Scalar>, _ k: Tensor<Scalar>, _ padding: Padding, seed: Tensor<Scalar>
+    ) -> (input: Tensor<Scalar>, kernel: Tensor<Scalar>) {
+        let saved = WinogradKernels.minimumInputChannels
+        defer { WinogradKernels.minimumInputChannels = saved }
+        WinogradKernels.minimumInputChannels = .max
+        let (_, back) = pullback(at: [x, k]) { $0[0].convolved2D(with: $0[1], padding: padding) }
+        let gradients = back(seed)
+        return (gradients[0], gradients[1])
+    }
+
+    /// Winograd's pullback called directly on `ranges` of the batch: the input gradient
+    /// written range by range, the kernel gradient summed over the ranges.
+    private func winogradGradients<Scalar: TensorScalar>(
+        _ x: Tensor<Scalar>, _ k: Tensor<Scalar>, _ padding: Padding, seed: Tensor<Scalar>, ranges: [Range<Int>]
+    ) -> (input: Tensor<Scalar>, kernel: Tensor<Scalar>) {
+        let g = x.convolutionLayout(kernelShape: k.shape, strides: (1, 1), padding: padding, dilation: (1, 1)).geometry
+        let dx = Tensor<Scalar>(uninitializedShape: x.shape), dk = Tensor<Scalar>(zeros: k.shape)
+        let transformed = WinogradKernels.transformedKernel(UnsafePointer(k.storage.base), g)
+        defer { transformed.release() }
+        let transformedGradient = Tensor<Scalar>(uninitializedShape: [16, g.inputChannels, g.outputChannels])
+        let rangeGradient = Tensor<Scalar>(uninitializedShape: k.shape)
+        for images in ranges {
+            WinogradKernels.backward(
+                UnsafePointer(seed.storage.base) + images.lowerBound * g.positions * g.outputChannels,
+                input: UnsafePointer(x.storage.base), transformedKernel: UnsafePointer(transformed.base), g, images: images,
+                inputGradient: dx.storage.base + images.lowerBound * g.imageScalars,
+                transformedKernelGradient: transformedGradient.storage.base, onThisThread: false)
+            WinogradKernels.kernelGradient(fromTransformed: UnsafePointer(transformedGradient.storage.base), g,
+                                           into: rangeGradient.storage.base)
+            for i in 0..<dk.scalarCount { dk.storage.base[i] += rangeGradient.storage.base[i] }
+        }
+        return (dx, dk)
+    }
+
+    private func checkPullbackDirectCalls<Scalar: TensorScalar>(_: Scalar.Type, tolerance: Scalar) {
+        let savedBudget = WinogradKernels.gradientBlockBudget
+        defer { WinogradKernels.gradientBlockBudget = savedBudget }
+        var generator = SeededRandomNumberGenerator(seed: 80)
+        for c in cases {
+            let x = Tensor<Scalar>(randomUniform: [c.batch, c.height, c.width, c.input], in: -1..<1, using: &generator)
+            let k = Tensor<Scalar>(randomUniform: [3, 3, c.input, c.output], in: -1..<1, using: &generator)
+            let outputShape = x.convolved2D(with: k, padding: c.padding).shape
+            let seed = Tensor<Scalar>(randomUniform: outputShape, in: -1..<1, using: &generator)
+            let expected = referenceGradients(x, k, c.padding, seed: seed)
+            XCTAssertGreaterThan(expected.input.scalars.map(abs).max() ?? 0, 0)
+            XCTAssertGreaterThan(expected.kernel.scalars.map(abs).max() ?? 0, 0)
+            // The whole batch at once; an image at a time; blocks of one tile and of 7 tiles.
+            let perImage = (0..<c.batch).map { $0..<($0 + 1) }
+            for (ranges, budget) in [([0..<c.batch], savedBudget), (perImage, savedBudget),
+                                     ([0..<c.batch], 1), ([0..<c.batch], 7 * 16 * (c.input + c.output))] {
+                WinogradKernels.gradientBlockBudget = budget
+                let (dx, dk) = winogradGradients(x, k, c.padding, seed: seed, ranges: ranges)
+                let label = "\(Scalar.self) \(c), ranges \(ranges), budget \(budget)"
+                XCTAssertLessThanOrEqual(relativeError(dx, expected.input), tolerance, "input gradient, " + label)
+                XCTAssertLessThanOrEqual(relativeError(dk, expected.kernel), tolerance, "kernel gradient, " + label)
+            }
+        }
+    }
+
+    func testWinogradPullbackMatchesIm2colForFloat() {
+        checkPullbackDirectCalls(Float.self, tolerance: 1e-5)
+    }
+
+    func testWinogradPullbackMatchesIm2colForDouble() {
+        checkPullbackDirectCalls(Double.self, tolerance: 1e-12)
+    }
+
+    /// Through the tape: a ReLU convolution with bias whose forward ran as Winograd has the
+    /// im2col path's three gradients, in one part or split, and when only some are needed.
+    func testRecordedWinogradConvolutionGradientsInOnePartOrSplitMatchIm2col() {
+        let savedThreshold = ConvolutionKernels.parallelThreshold
+        defer { ConvolutionKernels.parallelThreshold = savedThreshold }
+        var generator = SeededRandomNumberGenerator(seed: 81)
+        for c in cases {
+            let x = Tensor<Float>(randomUniform: [c.batch, c.height, c.width, c.input], in: -1..<1, using: &generator)
+            let k = Tensor<Float>(randomUniform: [3, 3, c.input, c.output], in: -1..<1, using: &generator)
+            let b = Tensor<Float>(randomUniform: [c.output], in: -1..<1, using: &generator)
+            func gradients(at points: [Tensor<Float>], winograd: Bool) -> [Tensor<Float>] {
+                let saved = WinogradKernels.minimumInputChannels
+                defer { WinogradKernels.minimumInputChannels = saved }
+                if !winograd { WinogradKernels.minimumInputChannels = .max }
+                return gradient(at: points) { p in
+                    let (input, kernel) = p.count == 3 ? (p[0], p[1]) : (x, p[0])
+                    let y = input.convolved2D(with: kernel, bias: p.last, padding: c.padding, rectified: true)
+                    return (y * y).sum()
+                }
+            }
+            for threshold in [Int.max, 0] {
+                ConvolutionKernels.parallelThreshold = threshold
+                for points in [[x, k, b], [k, b]] {
+                    let expected = gradients(at: points, winograd: false)
+                    let actual = gradients(at: points, winograd: true)
+                    for (index, (a, e)) in zip(actual, expected).enumerated() {
+                        XCTAssertGreaterThan(e.scalars.map(abs).max() ?? 0, 0)
+                        XCTAssertLessThanOrEqual(relativeError(a, e), 1e-5, "\(c), threshold \(threshold), gradient \(index) of \(points.count)")
+                    }
+                }
+            }
+        }
+    }
+
     func testAppliesOnlyToThreeByThreeStrideOneConvolutionsWithEnoughChannels() {
         func geometry(_ input: [Int], _ kernel: [Int], strides: (Int, Int) = (1, 1), dilation: (Int, Int) = (1, 1)) -> ConvolutionGeometry {
             Tensor<Float>(zeros: input).convolutionLayout(kernelShape: kernel, strides: strides, padding: .same, dilation: dilation).geometry

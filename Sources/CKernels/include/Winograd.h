@@ -15,6 +15,10 @@
 // output transforms here. Every transform is vectorised over channels, which NHWC and HWIO
 // keep contiguous.
 //
+// The pullback runs the transposes: the output cotangent's `dM = A dY Aᵀ` per tile, 32
+// products by the caller (`dU = Σ Vᵀ dM` over tiles, `dV = dM Uᵀ`), then the kernel
+// gradient `Gᵀ dU G` and the input gradient `B dV Bᵀ`, added onto the overlapping tiles.
+//
 // Layouts. A transformed kernel is 16 planes of `[in, out]` (plane `i` for tile element
 // `i = 4·row + column`). A transformed block of tiles is 16 planes of `[tiles, channels]`.
 // Tiles are numbered across a batch, image by image, then by tile row and tile column;
@@ -76,6 +80,39 @@ void tapestry_winograd_output_f32(const float *products, const tapestry_winograd
 void tapestry_winograd_output_f64(const double *products, const tapestry_winograd_geometry *geometry,
                                   size_t first_tile, size_t tile_count, const double *bias, int rectifying,
                                   double *output);
+
+/// Writes the pullback's `dM = A dY Aᵀ` of tiles `first_tile ..< first_tile + tile_count`
+/// from the output cotangent `gradient` (NHWC, the output's shape) into 16 planes of
+/// `[tile_count, output_channels]` at `transformed`. `zeros` holds `output_channels` zeros:
+/// a tile's positions outside the output read it.
+void tapestry_winograd_output_gradient_f32(const float *gradient, const tapestry_winograd_geometry *geometry,
+                                           size_t first_tile, size_t tile_count, const float *zeros,
+                                           float *transformed);
+
+/// `tapestry_winograd_output_gradient_f32` in double precision.
+void tapestry_winograd_output_gradient_f64(const double *gradient, const tapestry_winograd_geometry *geometry,
+                                           size_t first_tile, size_t tile_count, const double *zeros,
+                                           double *transformed);
+
+/// Adds `dd = B dV Bᵀ` of tiles `first_tile ..< first_tile + tile_count`, whose input-side
+/// products `dV` are 16 planes of `[tile_count, input_channels]` at `products`, onto the
+/// input positions each tile reads in the NHWC batch gradient `input_gradient` (positions
+/// in the padding are skipped; tiles overlap, so the caller zeroes it first).
+void tapestry_winograd_input_gradient_f32(const float *products, const tapestry_winograd_geometry *geometry,
+                                          size_t first_tile, size_t tile_count, float *input_gradient);
+
+/// `tapestry_winograd_input_gradient_f32` in double precision.
+void tapestry_winograd_input_gradient_f64(const double *products, const tapestry_winograd_geometry *geometry,
+                                          size_t first_tile, size_t tile_count, double *input_gradient);
+
+/// Writes `dg = Gᵀ dU G` for every (in, out) pair, from `dU` as 16 planes of `[in, out]`
+/// at `transformed`, into an HWIO 3×3 kernel gradient (`[3, 3, in, out]`) at `kernel`.
+void tapestry_winograd_kernel_gradient_f32(const float *transformed, size_t input_channels,
+                                           size_t output_channels, float *kernel);
+
+/// `tapestry_winograd_kernel_gradient_f32` in double precision.
+void tapestry_winograd_kernel_gradient_f64(const double *transformed, size_t input_channels,
+                                           size_t output_channels, double *kernel);
 
 #ifdef __cplusplus
 }

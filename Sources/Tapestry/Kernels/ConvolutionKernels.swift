@@ -8,7 +8,8 @@ import CBLAS
 /// direct loops of `DirectConvolutionKernels`. The forward pass applies the bias, and
 /// optionally ReLU, while the rows are in cache, and can max-pool each chunk of its output
 /// straight away; the pullback computes the three gradients (`dW = columnsᵀ · g`, or the
-/// direct sum for shallow windows; `db = Σ g`; `dX = col2im(g · Wᵀ)`).
+/// direct sum for shallow windows; `db = Σ g`; `dX = col2im(g · Wᵀ)`; for a convolution
+/// whose forward ran as Winograd, `dW` and `dX` through Winograd's transposed transforms).
 ///
 /// Large batches are split by image into one part per core, each part running its
 /// im2col, single-threaded BLAS products and col2im on its own thread: the copies run in
@@ -135,6 +136,11 @@ enum ConvolutionKernels {
         // an input gradient, that pass also masks the cotangent and sums the bias's.
         let direct = columns == nil && DirectConvolutionKernels.applies(to: g, Scalar.self)
         let directOnly = direct && inputGradient == nil
+        // A 3×3 stride-1 window the forward ran as Winograd takes the transposed transforms
+        // back (no columns rebuilt, no col2im), with the kernel transformed once.
+        let winograd = columns == nil && !direct && WinogradKernels.applies(to: g, Scalar.self)
+        let transformedKernel = winograd && inputGradient != nil ? WinogradKernels.transformedKernel(kernel, g) : nil
+        defer { transformedKernel?.release() }
         // Part 0 writes the kernel and bias gradients in place; the others into scratch,
         // added to part 0's afterwards.
         let partials = parts > 1 ? Scratch<Scalar>(count: (parts - 1) * (depth + 1) * channels) : nil
@@ -172,6 +178,17 @@ enum ConvolutionKernels {
                 DirectConvolutionKernels.addGradients(input: input, gradient: cotangent, rectifiedOutput: nil, g,
                                                       images: images, rowScratch: nil, kernelGradient: kernelTarget,
                                                       biasGradient: nil)
+            } else if winograd {
+                let transformedGradient = kernelTarget == nil ? nil : Scratch<Scalar>(count: 16 * g.inputChannels * channels)
+                defer { transformedGradient?.release() }
+                WinogradKernels.backward(
+                    cotangent, input: input, transformedKernel: transformedKernel.map { UnsafePointer($0.base) }, g,
+                    images: images, inputGradient: inputGradient.map { $0 + images.lowerBound * g.imageScalars },
+                    transformedKernelGradient: transformedGradient?.base, onThisThread: parts > 1)
+                if let kernelTarget, let transformedGradient {
+                    WinogradKernels.kernelGradient(fromTransformed: transformedGradient.base, g, into: kernelTarget)
+                }
+                return
             } else if let kernelTarget, let columns {
                 gemm(onThisThread: parts > 1, transposeA: true, transposeB: false, m: depth, n: channels, k: partRows,
                      a: columns + firstRow * depth, lda: depth, b: cotangent, ldb: channels,

@@ -1,8 +1,9 @@
 // 2-D convolution over NHWC images with HWIO kernels, as one fused op: im2col and one matrix
-// product forward (ConvolutionKernels; shallow windows convolve directly instead), and a
-// fused pullback — the kernel's gradient is `columnsᵀ · g` (or summed directly), the bias's
-// the sum of `g`, the input's `g · kernelᵀ` folded back onto the image (col2im) — with the
-// padding implicit throughout. When a sweep builds a graph, the pullback is the same
+// product forward (ConvolutionKernels; shallow windows convolve directly instead, 3×3
+// stride-1 ones as Winograd), and a fused pullback — the kernel's gradient is
+// `columnsᵀ · g` (or summed directly), the bias's the sum of `g`, the input's `g · kernelᵀ`
+// folded back onto the image (col2im); a convolution run as Winograd takes both back
+// through Winograd's transposed transforms — with the padding implicit throughout. When a sweep builds a graph, the pullback is the same
 // computation from recorded primitives (padding, sliding windows, matrix products), so the
 // convolution is differentiable to any order. For inference, a convolution followed by a
 // max pooling runs as one op that pools each chunk of the convolution while it is in cache.

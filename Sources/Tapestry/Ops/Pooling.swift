@@ -1,6 +1,7 @@
 // Pooling over NHWC images. Max pooling is a direct kernel that remembers where each
-// maximum came from; its pullback scatters the cotangent there, and that scatter's own
-// pullback gathers from there again, so both stay differentiable. Average pooling and
+// maximum came from; its pullback scatters the cotangent there (for windows that do not
+// overlap, in one pass that writes every input position), and that scatter's own pullback
+// gathers from there again, so both stay differentiable. Average pooling and
 // global average pooling are compositions of sliding windows and means.
 
 extension Tensor where Scalar: TensorScalar {
@@ -34,7 +35,7 @@ extension Tensor where Scalar: TensorScalar {
                                into: result.storage.base, winners: winners.storage.base)
         let inputShape = shape
         return tape.record("max_pool2d", operands: [self], output: result) { g in
-            [g.scatteredAdding(at: winners, intoShape: inputShape)]
+            [g.unpooled(at: winners, intoShape: inputShape, geometry)]
         }
     }
 
@@ -100,6 +101,25 @@ extension Tensor where Scalar: TensorScalar {
                                strideHeight: strides.height, strideWidth: strides.width,
                                padTop: vertical.before, padLeft: horizontal.before,
                                outputHeight: vertical.size, outputWidth: horizontal.size)
+    }
+
+    /// Max pooling's pullback: `scatteredAdding(at: winners, intoShape: shape)`, recorded as
+    /// the same `scatter_add` (whose pullback gathers from `winners`), but when the windows
+    /// of `geometry` do not overlap, written in one pass over the input instead of a zero
+    /// fill and a scatter.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func unpooled(at winners: Tensor<Int32>, intoShape shape: [Int], _ geometry: PoolingGeometry) -> Tensor {
+        guard geometry.strideHeight >= geometry.windowHeight && geometry.strideWidth >= geometry.windowWidth else {
+            return scatteredAdding(at: winners, intoShape: shape)
+        }
+        let result = Tensor(uninitializedShape: shape)
+        PoolingKernels.unpool(storage.base, winners: winners.storage.base, inputShape: shape, geometry: geometry,
+                              into: result.storage.base)
+        guard let tape = recordingTape else { return result }
+        return tape.record("scatter_add", operands: [self], output: result) { g in
+            [g.gathered(at: winners)]
+        }
     }
 
     /// Zeros of `shape` with each scalar of `self` added at the flat offset `indices`
