@@ -94,7 +94,7 @@ final class HelperThreadsTests: XCTestCase {
     func testWithoutWakingHelpersSleepingOnesAreLeftAsleep() {
         HelperThreads.setSpinDuration(microseconds: 0)
         HelperThreads.run(parts: 2) { _ in }   // the helper exists, and goes to sleep
-        usleep(50_000)
+        usleep(200_000)   // every helper (other tests may have started more) reaches its sleep
         let caller = pthread_self()
         var onCaller = true
         for _ in 0..<10 {
